@@ -1,0 +1,26 @@
+{
+    "name": "Etsy Connector",
+    "version": "18.0.1.0.0",
+    "category": "Sales",
+    "summary": "Connect Etsy shops to Odoo: orders, stock and sync logs per shop",
+    "author": "Etsy Connector contributors",
+    "license": "LGPL-3",
+    "depends": ["sale_management", "stock"],
+    "external_dependencies": {},
+    "data": [
+        # Groups before the access rights that name them.
+        "security/etsy_security.xml",
+        "security/ir.model.access.csv",
+        "data/ir_cron_data.xml",
+        "data/etsy_order_data.xml",
+        # The shop form opens the log action by xmlid, the menus need both actions.
+        "views/etsy_sync_log_views.xml",
+        # The shop form opens the receipt import wizard by xmlid.
+        "views/etsy_receipt_issue_views.xml",
+        "views/etsy_shop_views.xml",
+        "views/sale_order_views.xml",
+        "views/etsy_menus.xml",
+    ],
+    "application": True,
+    "installable": True,
+}

@@ -1,0 +1,60 @@
+"""Pending 'Connect to Etsy' attempts: hashed state + PKCE verifier, single use, 10 minutes."""
+
+import datetime
+import hashlib
+
+from odoo import api, fields, models
+
+from ..etsy import oauth
+
+SESSION_LIFETIME = datetime.timedelta(minutes=10)
+
+
+def _hash_state(state):
+    return hashlib.sha256(state.encode()).hexdigest()
+
+
+class EtsyOAuthSession(models.Model):
+    _name = "etsy.oauth.session"
+    _description = "Etsy connection attempt"
+    _log_access = True
+
+    shop_id = fields.Many2one("etsy.shop", required=True, ondelete="cascade", index=True)
+    user_id = fields.Many2one("res.users", required=True, ondelete="cascade")
+    state_hash = fields.Char(required=True, index=True)
+    code_verifier = fields.Char(required=True)
+    redirect_uri = fields.Char(required=True)
+    expires_at = fields.Datetime(required=True)
+    used = fields.Boolean()
+
+    _sql_constraints = [("state_hash_unique", "unique(state_hash)", "Duplicate OAuth state.")]
+
+    @api.model
+    def _start(self, shop, redirect_uri):
+        """A new attempt for `shop` by the current user. Returns (state, code_verifier)."""
+        state, verifier = oauth.make_state(), oauth.make_code_verifier()
+        self.sudo().create({
+            "shop_id": shop.id,
+            "user_id": self.env.uid,
+            "state_hash": _hash_state(state),
+            "code_verifier": verifier,
+            "redirect_uri": redirect_uri,
+            "expires_at": fields.Datetime.now() + SESSION_LIFETIME,
+        })
+        return state, verifier
+
+    @api.model
+    def _consume(self, state):
+        """The attempt `state` names, marked used, if it is this user's, unused and not expired."""
+        if not state:
+            return self.browse()
+        session = self.sudo().search([("state_hash", "=", _hash_state(state))], limit=1)
+        if (not session or session.used or session.user_id.id != self.env.uid
+                or session.expires_at < fields.Datetime.now()):
+            return self.browse()
+        session.used = True
+        return session
+
+    @api.autovacuum
+    def _gc_expired(self):
+        self.sudo().search([("expires_at", "<", fields.Datetime.now() - SESSION_LIFETIME)]).unlink()

@@ -1,0 +1,488 @@
+"""The Etsy shop: one connection between an Etsy shop and an Odoo company."""
+
+import logging
+import threading
+import traceback
+from urllib.parse import urlsplit
+
+from odoo import _, api, fields, models
+from odoo.exceptions import AccessError, UserError, ValidationError
+
+from .redact import redact
+
+_logger = logging.getLogger(__name__)
+
+MANAGER_GROUP = "etsy_connector.group_etsy_manager"
+
+# Values only a manager may read; also the values every log text is scrubbed of.
+SECRET_FIELDS = (
+    "keystring",
+    "shared_secret",
+    "access_token",
+    "refresh_token",
+    "discord_webhook_url",
+)
+
+URL_FIELDS = ("api_base_url", "oauth_base_url")
+
+# Where Etsy sends the seller back after authorization; registered as the app's callback URL.
+OAUTH_CALLBACK_PATH = "/etsy_connector/oauth/callback"
+
+
+class EtsyShop(models.Model):
+    """An Etsy shop connected to one Odoo company: credentials, tokens and sync settings."""
+
+    _name = "etsy.shop"
+    _description = "Etsy Shop"
+    _inherit = ["mail.thread", "mail.activity.mixin"]  # noqa: RUF012 - Odoo model attribute
+    _order = "name, id"
+    _check_company_auto = True
+
+    _sql_constraints = [  # noqa: RUF012 - Odoo model attribute
+        (
+            "etsy_shop_company_uniq",
+            "unique(etsy_shop_id, company_id)",
+            "This Etsy shop is already set up in this company.",
+        ),
+    ]
+
+    # === GENERAL === #
+
+    name = fields.Char(
+        required=True,
+        tracking=True,
+        help="Name of this shop in Odoo, e.g. 'Etsy - Handmade Cups'. Shown on logs and orders.",
+    )
+    active = fields.Boolean(
+        default=True,
+        tracking=True,
+        help="Archived shops are kept with their history but never synchronised.",
+    )
+    company_id = fields.Many2one(
+        "res.company",
+        string="Company",
+        required=True,
+        index=True,
+        default=lambda self: self.env.company,
+        tracking=True,
+        help="Company that receives the orders of this shop and whose stock is published.",
+    )
+    state = fields.Selection(
+        [("draft", "Not connected"), ("connected", "Connected"), ("error", "Error")],
+        string="Status",
+        required=True,
+        default="draft",
+        readonly=True,
+        copy=False,
+        tracking=True,
+        help="Not connected: Odoo has no access to the shop yet.\n"
+        "Connected: Odoo holds valid tokens and synchronises.\n"
+        "Error: Etsy refused the access (see the error message); reconnect the shop.",
+    )
+    last_error = fields.Text(
+        readonly=True,
+        copy=False,
+        help="Why the shop is in error, as reported by the last failed connection or sync.",
+    )
+
+    # === ETSY APP CREDENTIALS (manager only) === #
+
+    keystring = fields.Char(
+        groups=MANAGER_GROUP,
+        copy=False,
+        exportable=False,
+        help="The Keystring (API key) of your Etsy app, from 'Your Apps' on etsy.com/developers.",
+    )
+    shared_secret = fields.Char(
+        groups=MANAGER_GROUP,
+        copy=False,
+        exportable=False,
+        help="The Shared Secret of your Etsy app, shown next to its Keystring. Etsy rejects "
+        "every request that does not carry it.",
+    )
+    access_token = fields.Char(
+        groups=MANAGER_GROUP,
+        compute="_compute_secret_tokens",
+        inverse="_inverse_tokens",
+        copy=False,
+        exportable=False,
+        readonly=True,
+        help="OAuth access token issued by Etsy when the shop was connected; valid one hour "
+        "and renewed automatically with the refresh token.",
+    )
+    refresh_token = fields.Char(
+        groups=MANAGER_GROUP,
+        compute="_compute_secret_tokens",
+        inverse="_inverse_tokens",
+        copy=False,
+        exportable=False,
+        readonly=True,
+        help="OAuth refresh token used to renew the access token. Etsy replaces it at every "
+        "renewal and revokes it when the seller changes password or removes the app.",
+    )
+    has_credentials = fields.Boolean(
+        compute="_compute_has_credentials",
+        compute_sudo=True,
+        help="Whether the Keystring and the Shared Secret of the Etsy app are filled in.",
+    )
+    is_token_valid = fields.Boolean(
+        string="Token Valid",
+        compute="_compute_is_token_valid",
+        compute_sudo=True,
+        help="Whether Odoo holds a refresh token that has not expired, i.e. can reach Etsy "
+        "without the seller authorizing again.",
+    )
+
+    redirect_uri = fields.Char(
+        string="Callback URL",
+        compute="_compute_redirect_uri",
+        help="Register this exact address as the callback URL of your Etsy app: Etsy only "
+        "sends the seller back to addresses registered for the app.",
+    )
+
+    # === CONNECTION (filled in by Etsy when connecting) === #
+
+    etsy_shop_id = fields.Char(
+        string="Etsy Shop ID",
+        readonly=True,
+        copy=False,
+        index=True,
+        help="Numeric id of the shop on Etsy (kept as text: Etsy ids are 64-bit).",
+    )
+    etsy_user_id = fields.Char(
+        string="Etsy User ID",
+        readonly=True,
+        copy=False,
+        help="Numeric id of the Etsy user (the shop owner) who authorized Odoo.",
+    )
+    etsy_shop_name = fields.Char(
+        string="Etsy Shop Name",
+        readonly=True,
+        copy=False,
+        help="Name of the shop on Etsy.",
+    )
+    etsy_shop_url = fields.Char(
+        string="Etsy Shop URL",
+        readonly=True,
+        copy=False,
+        help="Public address of the shop on Etsy.",
+    )
+    currency_id = fields.Many2one(
+        "res.currency",
+        string="Shop Currency",
+        readonly=True,
+        copy=False,
+        help="Currency in which the shop sells on Etsy; orders are recorded in it.",
+    )
+    scopes = fields.Char(
+        string="Granted Scopes",
+        readonly=True,
+        copy=False,
+        help="Permissions the seller granted to Odoo on Etsy, separated by spaces "
+        "(e.g. transactions_r listings_w).",
+    )
+    token_expires_at = fields.Datetime(
+        string="Access Token Expiry",
+        compute="_compute_token_dates",
+        inverse="_inverse_tokens",
+        compute_sudo=True,
+        readonly=True,
+        copy=False,
+        help="When the current access token expires; Odoo renews it before that.",
+    )
+    refresh_token_expires_at = fields.Datetime(
+        string="Authorization Expiry",
+        compute="_compute_token_dates",
+        inverse="_inverse_tokens",
+        compute_sudo=True,
+        readonly=True,
+        copy=False,
+        help="When the refresh token expires (90 days after the last renewal). After that "
+        "date the seller must connect the shop again.",
+    )
+    connected_at = fields.Datetime(
+        string="Connected On",
+        readonly=True,
+        copy=False,
+        help="When the seller last authorized Odoo on Etsy.",
+    )
+
+    # === SYNCHRONISATION === #
+
+    warehouse_id = fields.Many2one(
+        "stock.warehouse",
+        string="Warehouse",
+        required=True,
+        check_company=True,
+        compute="_compute_warehouse_id",
+        store=True,
+        readonly=False,
+        precompute=True,
+        tracking=True,
+        help="Warehouse that ships Etsy orders and whose available stock is published on Etsy. "
+        "Defaults to the first warehouse of the company.",
+    )
+    last_order_sync = fields.Datetime(
+        string="Last Order Sync",
+        readonly=True,
+        copy=False,
+        help="Orders changed on Etsy up to this moment have been imported.",
+    )
+    last_inventory_sync = fields.Datetime(
+        string="Last Inventory Sync",
+        readonly=True,
+        copy=False,
+        help="When stock quantities were last published to Etsy.",
+    )
+    sync_log_ids = fields.One2many(
+        "etsy.sync.log",
+        "shop_id",
+        string="Sync Logs",
+        readonly=True,
+        help="History of the synchronisations of this shop.",
+    )
+    sync_log_count = fields.Integer(
+        string="Sync Log Count",
+        compute="_compute_sync_log_counts",
+        help="Number of synchronisation logs of this shop.",
+    )
+    sync_log_failed_count = fields.Integer(
+        string="Failed Sync Count",
+        compute="_compute_sync_log_counts",
+        help="Number of synchronisations of this shop that failed or had failing records.",
+    )
+
+    # === ADVANCED === #
+
+    api_base_url = fields.Char(
+        string="API Base URL",
+        required=True,
+        default="https://openapi.etsy.com",
+        help="Root of the Etsy Open API v3. Change it only to point at a test server.",
+    )
+    oauth_base_url = fields.Char(
+        string="Authorization Base URL",
+        required=True,
+        default="https://www.etsy.com",
+        help="Site where the seller authorizes Odoo (Etsy's /oauth/connect page). Change it "
+        "only to point at a test server.",
+    )
+
+    # === NOTIFICATIONS (manager only) === #
+
+    discord_webhook_url = fields.Char(
+        string="Discord Webhook URL",
+        groups=MANAGER_GROUP,
+        copy=False,
+        exportable=False,
+        help="Optional. Discord channel webhook (Channel settings > Integrations > Webhooks) "
+        "that is told about new Etsy orders. Anyone holding this URL can post to the channel.",
+    )
+
+    # === COMPUTE METHODS === #
+
+    @api.depends("keystring", "shared_secret")
+    def _compute_has_credentials(self):
+        for shop in self:
+            shop.has_credentials = bool(shop.keystring and shop.shared_secret)
+
+    @api.depends("refresh_token", "refresh_token_expires_at")
+    def _compute_is_token_valid(self):
+        now = fields.Datetime.now()
+        for shop in self:
+            expiry = shop.refresh_token_expires_at
+            shop.is_token_valid = bool(shop.refresh_token) and (not expiry or expiry > now)
+
+    def _compute_redirect_uri(self):
+        for shop in self:
+            shop.redirect_uri = shop.get_base_url() + OAUTH_CALLBACK_PATH
+
+    # Tokens live in etsy.shop.token (see there why); these fields read and write that row.
+    TOKEN_FIELDS = {
+        "access_token": "access_token",
+        "refresh_token": "refresh_token",
+        "token_expires_at": "expires_at",
+        "refresh_token_expires_at": "refresh_expires_at",
+    }
+
+    def _compute_secret_tokens(self):
+        # Computed fields skip the ORM's field-groups check on attribute access: do it here.
+        if not (self.env.su or self.env.user.has_group(MANAGER_GROUP)):
+            raise AccessError(_("Only Etsy managers can read the OAuth tokens of a shop."))
+        self._etsy_read_tokens(("access_token", "refresh_token"))
+
+    def _compute_token_dates(self):
+        self._etsy_read_tokens(("token_expires_at", "refresh_token_expires_at"))
+
+    def _etsy_read_tokens(self, field_names):
+        tokens = {t.shop_id.id: t for t in self.env["etsy.shop.token"]._for(self)}
+        for shop in self:
+            token = tokens.get(shop.id)
+            for field_name in field_names:
+                shop[field_name] = token[self.TOKEN_FIELDS[field_name]] if token else False
+
+    def _inverse_tokens(self):
+        for shop in self:
+            shop._etsy_write_tokens({
+                token_field: shop[field_name]
+                for field_name, token_field in self.TOKEN_FIELDS.items()
+            })
+
+    def _etsy_write_tokens(self, values):
+        """Store token values (keys of etsy.shop.token) for this shop, in this transaction."""
+        self.ensure_one()
+        self.env["etsy.shop.token"]._store(self, values)
+        self.invalidate_recordset(list(self.TOKEN_FIELDS))
+
+    @api.depends("company_id")
+    def _compute_warehouse_id(self):
+        for shop in self:
+            if shop.warehouse_id.company_id != shop.company_id:
+                shop.warehouse_id = self.env["stock.warehouse"].search(
+                    [("company_id", "=", shop.company_id.id)], limit=1
+                )
+
+    def _compute_sync_log_counts(self):
+        logs = self.env["etsy.sync.log"]
+        totals = dict(logs._read_group([("shop_id", "in", self.ids)], ["shop_id"], ["__count"]))
+        failures = dict(
+            logs._read_group(
+                [("shop_id", "in", self.ids), ("state", "in", ("failed", "partial"))],
+                ["shop_id"],
+                ["__count"],
+            )
+        )
+        for shop in self:
+            shop.sync_log_count = totals.get(shop, 0)
+            shop.sync_log_failed_count = failures.get(shop, 0)
+
+    # === CONSTRAINTS AND CRUD === #
+
+    @api.constrains(*URL_FIELDS)
+    def _check_base_urls(self):
+        for shop in self:
+            for field_name in URL_FIELDS:
+                parts = urlsplit(shop[field_name] or "")
+                if parts.scheme not in ("http", "https") or not parts.netloc or parts.query:
+                    raise ValidationError(
+                        _(
+                            "%(field)s must be a web address such as https://openapi.etsy.com.",
+                            field=self._fields[field_name].string,
+                        )
+                    )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            self._strip_trailing_slashes(vals)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._strip_trailing_slashes(vals)
+        return super().write(vals)
+
+    @api.model
+    def _strip_trailing_slashes(self, vals):
+        # API paths are appended to these roots; "https://host/" would give "//v3/...".
+        for field_name in URL_FIELDS:
+            if vals.get(field_name):
+                vals[field_name] = vals[field_name].strip().rstrip("/")
+
+    # === ACTIONS === #
+
+    def action_connect(self):
+        """Send the seller to Etsy to authorize Odoo on this shop.
+
+        Note: self.ensure_one()
+        :raise UserError: when the Etsy app credentials are not filled in.
+        """
+        self.ensure_one()
+        missing = [
+            self._fields[name].string for name in ("keystring", "shared_secret") if not self[name]
+        ]
+        if missing:
+            raise UserError(
+                _(
+                    "Fill in %(fields)s before connecting. Etsy shows the Keystring and the "
+                    "Shared Secret of your app under 'Your Apps' on https://www.etsy.com/developers.",
+                    fields=_(" and ").join(missing),
+                )
+            )
+        return self._etsy_start_oauth()
+
+    def action_view_sync_logs(self):
+        """Open the synchronisation logs of this shop."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "etsy_connector.action_etsy_sync_log"
+        )
+        action["domain"] = [("shop_id", "=", self.id)]
+        return action
+
+    # === SCHEDULED ACTIONS === #
+
+    @api.model
+    def _cron_sync_orders(self):
+        """Import new and changed Etsy orders of every connected shop."""
+        self._run_for_connected_shops("_sync_etsy_orders")
+
+    @api.model
+    def _cron_sync_inventory(self):
+        """Publish the available stock of every connected shop to Etsy."""
+        self._run_for_connected_shops("_sync_etsy_inventory")
+
+    @api.model
+    def _run_for_connected_shops(self, method_name):
+        """Call ``method_name`` on each active connected shop; a failing shop never stops the next.
+
+        The sync methods commit per batch (outside tests), so each shop runs through
+        ``_etsy_run_isolated`` rather than inside one savepoint.
+        """
+        shops = self.search([("state", "=", "connected")])
+        for done, shop in enumerate(shops, start=1):
+            shop = shop.with_company(shop.company_id)
+            try:
+                shop._etsy_run_isolated(getattr(shop, method_name))
+            except Exception as exc:  # noqa: BLE001 - one shop must never stop the others
+                _logger.error(
+                    "Etsy %s failed for shop %s (id %s):\n%s",
+                    method_name,
+                    shop.name,
+                    shop.id,
+                    shop._etsy_redact("".join(traceback.format_exception(exc))),
+                )
+            self.env["ir.cron"]._notify_progress(done=done, remaining=len(shops) - done)
+
+    def _etsy_run_isolated(self, function):
+        """Run ``function`` so that its failure undoes only its own uncommitted work.
+
+        Outside tests the work is committed on success and rolled back on failure (a savepoint
+        cannot span the batch commits a sync makes); under tests, where commits are forbidden,
+        a savepoint does the same.
+        """
+        if getattr(threading.current_thread(), "testing", False):
+            with self.env.cr.savepoint():
+                return function()
+        try:
+            result = function()
+        except Exception:
+            self.env.cr.rollback()
+            raise
+        # Keep each finished shop even if a later one kills the worker.
+        self.env.cr.commit()  # pylint: disable=invalid-commit
+        return result
+
+    # === HELPERS === #
+
+    def _etsy_secrets(self):
+        """Return the secret values of these shops (read as superuser), for redaction."""
+        return [
+            value
+            for shop in self.sudo()
+            for value in (shop[name] for name in SECRET_FIELDS)
+            if value
+        ]
+
+    def _etsy_redact(self, text):
+        """Return ``text`` without these shops' secrets nor anything shaped like a secret."""
+        return redact(text, self._etsy_secrets())

@@ -1,0 +1,228 @@
+"""Connecting an Etsy shop (OAuth 2 + PKCE), the API client, tokens, locks and commits."""
+
+import contextlib
+import datetime
+import hashlib
+import logging
+import threading
+import weakref
+
+from psycopg2 import errors as pg_errors
+
+from odoo import _, fields, models
+from odoo.exceptions import UserError
+
+from ..etsy import oauth
+from ..etsy.client import EtsyClient
+from ..etsy.errors import EtsyError, EtsyReauthorizationRequired
+
+_logger = logging.getLogger(__name__)
+
+# Etsy refresh tokens live 90 days from their last renewal.
+REFRESH_TOKEN_LIFETIME = datetime.timedelta(days=90)
+# Transaction-level advisory locks taken by this cursor, re-taken after each batch commit.
+_HELD_LOCKS = weakref.WeakKeyDictionary()
+
+
+def _lock_key(name):
+    """A stable signed 64-bit key for pg advisory locks."""
+    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+
+
+def _testing():
+    return getattr(threading.current_thread(), "testing", False)
+
+
+class EtsyShop(models.Model):
+    _inherit = "etsy.shop"
+
+    # === CONNECT === #
+
+    def _etsy_start_oauth(self):
+        """Send the browser to Etsy's consent page for this shop."""
+        self.ensure_one()
+        redirect_uri = self.redirect_uri
+        state, verifier = self.env["etsy.oauth.session"]._start(self, redirect_uri)
+        url = oauth.authorize_url(self.oauth_base_url, self.sudo().keystring, redirect_uri,
+                                  oauth.DEFAULT_SCOPES, state, oauth.code_challenge(verifier))
+        return {"type": "ir.actions.act_url", "url": url, "target": "self"}
+
+    def _etsy_finish_oauth(self, session, code):
+        """Trade the callback code for tokens, then read who and which shop we are."""
+        self.ensure_one()
+        shop = self.sudo()
+        tokens = oauth.exchange_code(shop.api_base_url, shop.keystring, session.redirect_uri,
+                                     code, session.code_verifier, shared_secret=shop.shared_secret)
+        # Same transaction as the rest of the connection: nothing else can hold these tokens yet.
+        shop._etsy_write_tokens(shop._etsy_token_values(tokens))
+        client = shop._etsy_client()
+        me = client.get_me()
+        etsy_shop = client.get_shop(me["shop_id"])
+        shop.write(shop._etsy_shop_values(me, etsy_shop))
+        shop.message_post(body=_("Connected to the Etsy shop %(name)s (shop ID %(id)s).",
+                                 name=etsy_shop.get("shop_name"), id=me["shop_id"]))
+        with self.env["etsy.sync.log"]._open(shop, "connect", trigger="manual") as log:
+            log.count("done")
+            log.api_calls = client.call_count
+            log.message = _("Connected to the Etsy shop %s.", etsy_shop.get("shop_name"))
+        return shop
+
+    def _etsy_shop_values(self, me, etsy_shop):
+        currency = self.env["res.currency"].with_context(active_test=False).search(
+            [("name", "=", (etsy_shop.get("currency_code") or "").upper())], limit=1)
+        return {
+            "state": "connected",
+            "etsy_user_id": str(me["user_id"]),
+            "etsy_shop_id": str(me["shop_id"]),
+            "etsy_shop_name": etsy_shop.get("shop_name"),
+            "etsy_shop_url": etsy_shop.get("url"),
+            "currency_id": currency.id or False,
+            "scopes": oauth.DEFAULT_SCOPES,
+            "connected_at": fields.Datetime.now(),
+            "last_error": False,
+        }
+
+    def action_test_connection(self):
+        """'Test connection': one cheap authenticated call, and a clear answer."""
+        self.ensure_one()
+        try:
+            client = self._etsy_client()
+            me = client.get_me()
+            etsy_shop = client.get_shop(me["shop_id"])
+        except EtsyError as exc:
+            self._etsy_handle_error(exc)
+            return self._etsy_notification(exc.user_message, "danger")
+        return self._etsy_notification(
+            _("Connection works: Etsy shop %(name)s, %(left)s API calls left today.",
+              name=etsy_shop.get("shop_name"), left=client.rate_limit.get("remaining_today", "?")),
+            "success")
+
+    # === CLIENT AND TOKENS === #
+
+    def _etsy_client(self):
+        """An EtsyClient for this shop; token rotation is persisted in its own transaction."""
+        self.ensure_one()
+        shop = self.sudo()
+        if not (shop.keystring and shop.shared_secret):
+            raise UserError(_("Enter the keystring and shared secret of your Etsy app on the "
+                              "shop %s first.", shop.name))
+        if not shop.refresh_token:
+            raise UserError(_("The shop %s is not connected: click 'Connect to Etsy'.", shop.name))
+        return EtsyClient(
+            shop.keystring, shop.shared_secret,
+            access_token=shop.access_token, refresh_token=shop.refresh_token,
+            token_expires_at=shop.token_expires_at,
+            refresh_handler=shop._etsy_refresh_tokens,
+            api_base_url=shop.api_base_url,
+        )
+
+    def _etsy_token_values(self, tokens):
+        return {
+            "access_token": tokens.access_token,
+            "refresh_token": tokens.refresh_token,
+            "expires_at": tokens.expires_at,
+            "refresh_expires_at": fields.Datetime.now() + REFRESH_TOKEN_LIFETIME,
+        }
+
+    def _etsy_refresh_tokens(self, refresh_token):
+        """Refresh with one refresher at a time across workers (Etsy rotates refresh tokens).
+
+        Locks this shop's token row in a separate transaction; if another worker already
+        rotated the token we were holding, its fresh pair is used instead of a second refresh.
+        """
+        self.ensure_one()
+        for attempt in range(3):
+            try:
+                with self.env.registry.cursor() as cr:
+                    return self.with_env(self.env(cr=cr, su=True))._etsy_refresh_locked(
+                        refresh_token)
+            except pg_errors.SerializationFailure:
+                if attempt == 2:
+                    raise
+        return None
+
+    def _etsy_refresh_locked(self, refresh_token):
+        token = self.env["etsy.shop.token"]._lock_for(self)
+        soon = fields.Datetime.now() + datetime.timedelta(seconds=60)
+        if (token.refresh_token and token.refresh_token != refresh_token
+                and token.expires_at and token.expires_at > soon):
+            return oauth.TokenSet(token.access_token, token.refresh_token, token.expires_at)
+        tokens = oauth.refresh_access_token(self.api_base_url, self.keystring,
+                                            token.refresh_token or refresh_token,
+                                            shared_secret=self.shared_secret)
+        self._etsy_write_tokens(self._etsy_token_values(tokens))
+        return tokens
+
+    # === ERRORS SHOWN TO PEOPLE === #
+
+    def _etsy_handle_error(self, exc):
+        """A revoked connection puts the shop in error with a call to reconnect."""
+        if isinstance(exc, EtsyReauthorizationRequired):
+            self._etsy_mark_disconnected(exc)
+
+    def _etsy_mark_disconnected(self, exc):
+        for shop in self.sudo():
+            message = shop._etsy_redact(exc.user_message)
+            if shop.state == "error" and shop.last_error == message:
+                continue
+            shop.write({"state": "error", "last_error": message})
+            shop.message_post(body=_("Etsy refused the connection: %s", message))
+            shop._etsy_schedule_manager_activity(
+                _("Reconnect the Etsy shop"),
+                _("Etsy revoked access (password change or app removed). Open the shop and "
+                  "click 'Reconnect'."))
+
+    def _etsy_schedule_manager_activity(self, summary, note):
+        self.ensure_one()
+        group = self.env.ref("etsy_connector.group_etsy_manager")
+        users = group.users.filtered(lambda u: self.company_id in u.company_ids)[:1]
+        self.activity_schedule("mail.mail_activity_data_todo", summary=summary, note=note,
+                               user_id=(users or self.env.user).id)
+
+    def _etsy_notification(self, message, kind="info", next_action=None):
+        action = {"type": "ir.actions.client", "tag": "display_notification",
+                  "params": {"message": message, "type": kind, "sticky": kind == "danger"}}
+        if next_action:
+            action["params"]["next"] = next_action
+        return action
+
+    def _etsy_notify_log(self, log):
+        """Tell the user what a manual sync did, from its log recorder."""
+        kind = "warning" if log.counts["failed"] else "success"
+        return self._etsy_notification(log.message, kind,
+                                       {"type": "ir.actions.client", "tag": "soft_reload"})
+
+    # === LOCKS AND COMMITS === #
+
+    @contextlib.contextmanager
+    def _etsy_lock(self, flow):
+        """Try to take this shop's lock for `flow` ('orders', 'inventory'); never waits.
+
+        Transaction-level advisory locks end at each commit, so `_etsy_commit` takes them again;
+        nothing can leak into a pooled connection.
+        """
+        self.ensure_one()
+        key = _lock_key(f"etsy_connector:{self.id}:{flow}")
+        cr = self.env.cr
+        cr.execute("SELECT pg_try_advisory_xact_lock(%s)", [key])
+        acquired = cr.fetchone()[0]
+        held = _HELD_LOCKS.setdefault(cr, set())
+        if acquired:
+            held.add(key)
+        try:
+            yield acquired
+        finally:
+            held.discard(key)
+
+    def _etsy_commit(self):
+        """Commit a batch (not under tests) and take back this cursor's sync locks."""
+        cr = self.env.cr
+        if _testing():
+            self.env.flush_all()
+            return
+        cr.commit()  # pylint: disable=invalid-commit
+        for key in _HELD_LOCKS.get(cr, ()):
+            cr.execute("SELECT pg_try_advisory_xact_lock(%s)", [key])
+            if not cr.fetchone()[0]:
+                raise UserError(_("Another sync of this shop started meanwhile; this one stops "
+                                  "here, nothing is lost."))

@@ -1,0 +1,274 @@
+"""Order import settings and the `_sync_etsy_orders` flow of an Etsy shop."""
+
+import datetime
+import logging
+
+from odoo import _, fields, models
+from odoo.exceptions import UserError
+
+from ..etsy.errors import EtsyDailyLimitError, EtsyReauthorizationRequired
+from ..etsy.money import datetime_to_epoch
+
+_logger = logging.getLogger(__name__)
+
+# Etsy's modified times and ours are not the same clock: re-read a margin before the watermark.
+ORDER_WINDOW_OVERLAP = datetime.timedelta(minutes=15)
+ORDERS_PER_COMMIT = 25
+# Cancellations and refunds do not move Etsy's modified time: re-read recent open receipts.
+RECHECK_DAYS = 60
+RECHECK_BUDGET = 25
+
+
+class EtsyShop(models.Model):
+    _inherit = "etsy.shop"
+
+    team_id = fields.Many2one(
+        "crm.team", string="Sales team", check_company=True,
+        default=lambda self: self.env.ref("etsy_connector.crm_team_etsy", raise_if_not_found=False),
+        help="Sales team of the imported orders (an 'Etsy' team by default).",
+    )
+    user_id = fields.Many2one("res.users", string="Salesperson", check_company=True,
+                              help="Salesperson of the imported orders; empty leaves none.")
+    auto_confirm = fields.Boolean(
+        string="Confirm paid orders", default=True,
+        help="Confirm imported orders once Etsy says they are paid, which reserves stock and "
+             "creates the delivery.",
+    )
+    import_orders_since = fields.Datetime(
+        string="Import orders since",
+        default=lambda self: fields.Datetime.now() - datetime.timedelta(days=30),
+        help="The first sync imports receipts changed since this date; later syncs continue "
+             "from the last one.",
+    )
+    sales_tax_policy = fields.Selection(
+        [("exclude", "Leave it out (recommended)"), ("line", "Record it as an order line")],
+        string="Sales tax collected by Etsy", default="exclude", required=True,
+        help="US sales tax Etsy collects and remits as marketplace facilitator is not your "
+             "revenue. It is always stored on the order for reporting.",
+    )
+    shipping_product_id = fields.Many2one(
+        "product.product", string="Shipping product", check_company=True,
+        default=lambda self: self.env.ref("etsy_connector.product_etsy_shipping",
+                                          raise_if_not_found=False),
+    )
+    discount_product_id = fields.Many2one(
+        "product.product", string="Discount product", check_company=True,
+        default=lambda self: self.env.ref("etsy_connector.product_etsy_discount",
+                                          raise_if_not_found=False),
+    )
+    gift_wrap_product_id = fields.Many2one(
+        "product.product", string="Gift wrap product", check_company=True,
+        default=lambda self: self.env.ref("etsy_connector.product_etsy_gift_wrap",
+                                          raise_if_not_found=False),
+    )
+    sales_tax_product_id = fields.Many2one(
+        "product.product", string="Sales tax product", check_company=True,
+        default=lambda self: self.env.ref("etsy_connector.product_etsy_sales_tax",
+                                          raise_if_not_found=False),
+    )
+    placeholder_product_id = fields.Many2one(
+        "product.product", string="Placeholder product", check_company=True,
+        default=lambda self: self.env.ref("etsy_connector.product_etsy_unmatched",
+                                          raise_if_not_found=False),
+        help="Used for Etsy items no Odoo product matches; such orders are flagged.",
+    )
+    create_missing_products = fields.Boolean(
+        help="Create Odoo products for Etsy listings that match none (off: unmatched items use "
+             "the placeholder and are flagged).",
+    )
+    order_ids = fields.One2many("sale.order", "etsy_shop_id", string="Etsy orders")
+    order_count = fields.Integer(compute="_compute_order_counts", compute_sudo=True)
+    attention_count = fields.Integer(compute="_compute_order_counts", compute_sudo=True,
+                                     string="Orders needing attention")
+    receipt_issue_ids = fields.One2many("etsy.receipt.issue", "shop_id")
+    receipt_issue_count = fields.Integer(compute="_compute_order_counts", compute_sudo=True,
+                                         string="Receipts not imported")
+
+    def _compute_order_counts(self):
+        SaleOrder = self.env["sale.order"]
+        orders = dict(SaleOrder._read_group([("etsy_shop_id", "in", self.ids)],
+                                            ["etsy_shop_id"], ["__count"]))
+        flagged = dict(SaleOrder._read_group(
+            [("etsy_shop_id", "in", self.ids), ("etsy_needs_attention", "=", True)],
+            ["etsy_shop_id"], ["__count"]))
+        issues = dict(self.env["etsy.receipt.issue"]._read_group(
+            [("shop_id", "in", self.ids), ("state", "=", "pending")], ["shop_id"], ["__count"]))
+        for shop in self:
+            shop.order_count = orders.get(shop, 0)
+            shop.attention_count = flagged.get(shop, 0)
+            shop.receipt_issue_count = issues.get(shop, 0)
+
+    # === HELPERS USED BY THE IMPORTER === #
+
+    def _etsy_pricelist(self, currency):
+        """The shop company's 'Etsy <CUR>' pricelist, created on first use."""
+        self.ensure_one()
+        Pricelist = self.env["product.pricelist"].sudo()
+        domain = [("currency_id", "=", currency.id), ("company_id", "in", [self.company_id.id, False])]
+        pricelist = Pricelist.search(domain + [("name", "=", f"Etsy {currency.name}")], limit=1)
+        return pricelist or Pricelist.create({
+            "name": f"Etsy {currency.name}",
+            "currency_id": currency.id,
+            "company_id": self.company_id.id,
+        })
+
+    def _etsy_vat_tax(self, rate):
+        """A price-excluded percent sales tax of `rate` % in the shop's company, if any."""
+        self.ensure_one()
+        return self.env["account.tax"].search([
+            ("company_id", "=", self.company_id.id),
+            ("type_tax_use", "=", "sale"),
+            ("amount_type", "=", "percent"),
+            ("price_include", "=", False),
+            ("amount", ">=", rate - 0.05),
+            ("amount", "<=", rate + 0.05),
+        ], limit=1)
+
+    # === BUTTONS === #
+
+    def action_sync_orders(self):
+        """'Sync orders' button: the same code as the cron, for this shop, now."""
+        self.ensure_one()
+        log = self._sync_etsy_orders(trigger="manual")
+        return self._etsy_notify_log(log)
+
+    def action_view_orders(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("sale.action_orders")
+        action["domain"] = [("etsy_shop_id", "=", self.id)]
+        action["context"] = {"default_etsy_shop_id": self.id}
+        return action
+
+    def action_view_attention(self):
+        action = self.action_view_orders()
+        action["domain"] += [("etsy_needs_attention", "=", True)]
+        return action
+
+    def action_view_receipt_issues(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "etsy_connector.action_etsy_receipt_issue")
+        action["domain"] = [("shop_id", "=", self.id)]
+        return action
+
+    # === THE ORDER SYNC === #
+
+    def _sync_etsy_orders(self, trigger="cron"):
+        """Import receipts changed since the last sync, then re-check recent open ones.
+
+        Runs under a per-shop lock; commits every few receipts (outside tests) so a crash loses
+        nothing, and only advances `last_order_sync` past receipts that are committed.
+        """
+        self.ensure_one()
+        shop = self.sudo().with_company(self.company_id)
+        with shop._etsy_lock("orders") as acquired:
+            if acquired:
+                return shop._etsy_run_order_sync(trigger)
+        if trigger == "manual":
+            raise UserError(_("An order sync of %s is already running: wait for it to finish, "
+                              "its log shows the progress.", shop.name))
+        _logger.info("Etsy order sync of shop %s skipped: another one is running", shop.id)
+        return None
+
+    def _etsy_run_order_sync(self, trigger):
+        started = fields.Datetime.now()
+        with self.env["etsy.sync.log"]._open(self, "orders", trigger=trigger) as log:
+            client = self._etsy_client()
+            try:
+                self._etsy_import_window(client, log, started)
+                self.env["etsy.receipt.issue"]._retry_due(self, client, log)
+                self._etsy_recheck_open_orders(client, log)
+            except EtsyReauthorizationRequired as exc:
+                self._etsy_mark_disconnected(exc)
+                raise
+            except EtsyDailyLimitError:
+                log.note(self.name, _("Etsy's daily API limit is reached: the next run "
+                                      "continues where this one stopped."), level="warning")
+            finally:
+                log.api_calls = client.call_count
+            log.message = self._etsy_order_summary(log)
+            return log
+
+    def _etsy_order_summary(self, log):
+        counts = log.counts
+        return _("%(fetched)s receipts read from Etsy: %(created)s orders created, %(updated)s "
+                 "updated, %(failed)s failed.", fetched=counts["fetched"],
+                 created=counts["created"], updated=counts["updated"], failed=counts["failed"])
+
+    def _etsy_order_window_start(self):
+        if self.last_order_sync:
+            return self.last_order_sync - ORDER_WINDOW_OVERLAP
+        return self.import_orders_since or fields.Datetime.now() - datetime.timedelta(days=30)
+
+    def _etsy_import_window(self, client, log, started):
+        """Receipts modified since the watermark, oldest first, committed in small batches."""
+        since = self._etsy_order_window_start()
+        watermark = self.last_order_sync
+        seen = set()
+        batch = 0
+        receipts = client.iter_shop_receipts(
+            self.etsy_shop_id, min_last_modified=datetime_to_epoch(since),
+            sort_on="updated", sort_order="asc",
+        )
+        for receipt in receipts:
+            receipt_id = receipt.get("receipt_id")
+            if receipt_id in seen:
+                continue
+            seen.add(receipt_id)
+            log.count("fetched")
+            self._etsy_import_one(receipt, log)
+            batch += 1
+            watermark = max(filter(None, [watermark, self.env["etsy.order.importer"]
+                                          ._receipt_updated_at(receipt)]), default=watermark)
+            if batch % ORDERS_PER_COMMIT == 0:
+                self._etsy_commit_progress(watermark)
+        # The whole window is done: next run starts from when this one started.
+        self._etsy_commit_progress(max(filter(None, [watermark, started])))
+
+    def _etsy_import_one(self, receipt, log):
+        """Import one receipt in a savepoint; a failure is recorded and retried later."""
+        Importer = self.env["etsy.order.importer"]
+        receipt_ref = _("receipt %s", receipt.get("receipt_id"))
+        try:
+            with self.env.cr.savepoint():
+                outcome, order = Importer._import_receipt(self, receipt)
+        except Exception as exc:  # noqa: BLE001 - one bad receipt never stops the batch
+            _logger.info("Etsy receipt %s of shop %s not imported: %s",
+                         receipt.get("receipt_id"), self.id, type(exc).__name__)
+            self.env["etsy.receipt.issue"]._record(self, receipt, exc)
+            log.failure(receipt_ref, exc, etsy_id=receipt.get("receipt_id"))
+            return None
+        self.env["etsy.receipt.issue"]._resolve(self, receipt.get("receipt_id"), order)
+        log.count("skipped" if outcome == "unchanged" else outcome)
+        return order
+
+    def _etsy_recheck_open_orders(self, client, log):
+        """Re-read recent orders Etsy may have cancelled or refunded (bounded call budget)."""
+        cutoff = fields.Datetime.now() - datetime.timedelta(days=RECHECK_DAYS)
+        orders = self.env["sale.order"].search([
+            ("etsy_shop_id", "=", self.id), ("date_order", ">=", cutoff),
+            ("etsy_status", "not in", ["canceled", "fully refunded"]),
+        ], order="etsy_checked_at asc nulls first, id", limit=RECHECK_BUDGET)
+        for order in orders:
+            receipt = client.get_shop_receipt(self.etsy_shop_id, order.etsy_receipt_id)
+            self._etsy_import_one(receipt, log)
+            order.etsy_checked_at = fields.Datetime.now()
+
+    def _etsy_commit_progress(self, watermark):
+        if watermark and (not self.last_order_sync or watermark > self.last_order_sync):
+            self.last_order_sync = watermark
+        self._etsy_commit()
+
+    def import_receipt_by_id(self, receipt_id):
+        """Fetch one receipt from Etsy and import it now (the 'Import receipt' wizard)."""
+        self.ensure_one()
+        shop = self.sudo().with_company(self.company_id)
+        with shop.env["etsy.sync.log"]._open(shop, "orders", trigger="manual") as log:
+            client = shop._etsy_client()
+            try:
+                receipt = client.get_shop_receipt(shop.etsy_shop_id, receipt_id)
+                log.count("fetched")
+                return shop._etsy_import_one(receipt, log), log
+            finally:
+                log.api_calls = client.call_count
+

@@ -1,0 +1,75 @@
+"""Remove secrets from any text before it reaches a sync log or the server log.
+
+Pure Python on purpose (no Odoo import), so every flow can call it on exception texts,
+API error bodies and tracebacks alike.
+"""
+
+import re
+from urllib.parse import quote
+
+MASK = "***"
+
+# Secrets shorter than this are not replaced literally: masking every "ab" in a message
+# would make it unreadable, and such values are not credentials Etsy or Discord issue.
+_MIN_SECRET_LENGTH = 6
+
+# Shapes of secrets that must go even when the exact value is unknown (for example a token
+# of another shop, or one that was rotated a moment ago).
+_PATTERNS = (
+    # Authorization headers.
+    (re.compile(r"(Bearer\s+)[^\s'\",;]+", re.IGNORECASE), r"\1" + MASK),
+    # x-api-key header values ("keystring:shared_secret"), as "x-api-key: v" or 'x-api-key': 'v'.
+    (re.compile(r"(x-api-key['\"]?\s*[:=]\s*['\"]?)[^\s'\",;}]+", re.IGNORECASE), r"\1" + MASK),
+    # OAuth parameters in form bodies, query strings and JSON.
+    (
+        re.compile(
+            r"((?:access_token|refresh_token|code_verifier|client_secret|shared_secret)"
+            r"['\"]?\s*[:=]\s*['\"]?)[^\s'\"&,;}]+",
+            re.IGNORECASE,
+        ),
+        r"\1" + MASK,
+    ),
+    # Discord webhook URLs: the token in the path is the whole secret.
+    (
+        re.compile(
+            r"https?://(?:[\w-]+\.)?discord(?:app)?\.com/api/(?:v\d+/)?webhooks/[^\s'\"<>]+",
+            re.IGNORECASE,
+        ),
+        "[discord webhook]",
+    ),
+    # Etsy access and refresh tokens: "<numeric user id>.<opaque part>".
+    (re.compile(r"\b\d+\.[A-Za-z0-9_\-]{20,}"), MASK),
+)
+
+
+def redact(text, secrets=()):
+    """Return ``text`` with the given secret values and every known secret shape masked.
+
+    :param text: any value; it is converted with ``str`` (None and False give "").
+    :param secrets: exact secret values to remove (empty or short values are ignored).
+    :return: the redacted text.
+    """
+    if text is None or text is False:
+        return ""
+    text = str(text)
+    for secret in _literal_variants(secrets):
+        text = text.replace(secret, MASK)
+    for pattern, replacement in _PATTERNS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def _literal_variants(secrets):
+    """Secret values plus their URL-encoded forms, longest first.
+
+    Longest first, so a webhook URL is masked as a whole before a shorter secret inside it
+    could split it into unrecognisable pieces.
+    """
+    variants = set()
+    for secret in secrets:
+        if not secret or len(str(secret)) < _MIN_SECRET_LENGTH:
+            continue
+        secret = str(secret)
+        variants.add(secret)
+        variants.add(quote(secret, safe=""))
+    return sorted(variants, key=len, reverse=True)

@@ -1,0 +1,102 @@
+from markupsafe import Markup
+
+from odoo import _, api, fields, models
+
+FINAL_ETSY_STATUSES = ("canceled", "fully refunded", "completed")
+
+
+class SaleOrder(models.Model):
+    _inherit = "sale.order"
+
+    etsy_shop_id = fields.Many2one("etsy.shop", string="Etsy shop", index="btree_not_null",
+                                   copy=False, readonly=True)
+    etsy_receipt_id = fields.Char(string="Etsy receipt", copy=False, readonly=True, index=True)
+    etsy_status = fields.Char(string="Etsy status", copy=False, readonly=True,
+                              help="The receipt status on Etsy (paid, completed, canceled, ...).")
+    etsy_is_shipped = fields.Boolean(string="Shipped on Etsy", copy=False, readonly=True)
+    etsy_updated_at = fields.Datetime(string="Etsy last update", copy=False, readonly=True)
+    etsy_checked_at = fields.Datetime(string="Etsy last checked", copy=False, readonly=True)
+    etsy_grand_total = fields.Monetary(string="Etsy grand total", copy=False, readonly=True)
+    etsy_sales_tax = fields.Monetary(
+        string="Sales tax collected by Etsy", copy=False, readonly=True,
+        help="Sales tax Etsy collected and remitted as marketplace facilitator: not your revenue.",
+    )
+    etsy_refund_total = fields.Monetary(string="Refunded on Etsy", copy=False, readonly=True)
+    etsy_refund_count = fields.Integer(copy=False, readonly=True)
+    etsy_buyer_message = fields.Text(string="Message from buyer", copy=False, readonly=True)
+    etsy_gift_message = fields.Text(string="Gift message", copy=False, readonly=True)
+    etsy_is_gift = fields.Boolean(string="Gift", copy=False, readonly=True)
+    etsy_needs_attention = fields.Boolean(copy=False, index=True,
+                                          help="Something on this Etsy order needs a person.")
+    etsy_attention_reason = fields.Text(copy=False)
+
+    _sql_constraints = [
+        ("etsy_receipt_unique", "unique(etsy_shop_id, etsy_receipt_id)",
+         "This Etsy receipt was already imported for this shop."),
+    ]
+
+    def _etsy_flag(self, reason):
+        """Mark the order as needing attention, keeping earlier reasons (each once)."""
+        for order in self:
+            reasons = (order.etsy_attention_reason or "").splitlines()
+            if reason not in reasons:
+                reasons.append(reason)
+            order.write({"etsy_needs_attention": True, "etsy_attention_reason": "\n".join(reasons)})
+
+    def action_etsy_mark_resolved(self):
+        self.write({"etsy_needs_attention": False, "etsy_attention_reason": False})
+        return True
+
+    def _etsy_has_delivered_goods(self):
+        self.ensure_one()
+        return any(p.state == "done" and p.picking_type_code == "outgoing" for p in self.picking_ids)
+
+    def _etsy_cancel_from_etsy(self):
+        """Etsy cancelled the receipt: cancel the order unless goods already left."""
+        self.ensure_one()
+        if self.state == "cancel":
+            return False
+        if self._etsy_has_delivered_goods():
+            self._etsy_flag(_("Cancelled on Etsy after goods were delivered: handle the return."))
+            return True
+        self._action_cancel()
+        self.message_post(body=_("Cancelled because the receipt was cancelled on Etsy."))
+        return True
+
+    def _etsy_note_refunds(self, refunds, total, currency):
+        """Post one chatter note per refund not seen before, and flag the order."""
+        self.ensure_one()
+        new = refunds[self.etsy_refund_count:]
+        if not new:
+            return False
+        for refund in new:
+            self.message_post(body=Markup("%s<br/>%s") % (
+                _("Refund on Etsy: %(amount)s %(currency)s",
+                  amount=refund["amount"], currency=currency),
+                refund.get("reason") or "",
+            ))
+        self.write({"etsy_refund_count": len(refunds), "etsy_refund_total": total})
+        self._etsy_flag(_("Refunded on Etsy: issue a credit note if the order was invoiced."))
+        return True
+
+    @api.model
+    def _etsy_is_final_status(self, status):
+        return (status or "") in FINAL_ETSY_STATUSES
+
+
+class SaleOrderLine(models.Model):
+    _inherit = "sale.order.line"
+
+    etsy_shop_id = fields.Many2one("etsy.shop", copy=False, index="btree_not_null", readonly=True)
+    etsy_transaction_id = fields.Char(string="Etsy transaction", copy=False, readonly=True)
+    etsy_listing_id = fields.Char(string="Etsy listing", copy=False, readonly=True)
+    etsy_product_id = fields.Char(string="Etsy product", copy=False, readonly=True)
+    etsy_unmatched = fields.Boolean(
+        string="Unmatched Etsy item", copy=False,
+        help="No Odoo product matched this Etsy item; it uses the placeholder product.",
+    )
+
+    _sql_constraints = [
+        ("etsy_transaction_unique", "unique(etsy_shop_id, etsy_transaction_id)",
+         "This Etsy transaction was already imported for this shop."),
+    ]

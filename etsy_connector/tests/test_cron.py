@@ -1,0 +1,80 @@
+import logging
+from unittest.mock import patch
+
+from odoo.tests import tagged
+
+from .common import ACCESS_TOKEN, EtsyCase
+
+SHOP_LOGGER = "odoo.addons.etsy_connector.models.etsy_shop"
+
+
+@tagged("post_install", "-at_install")
+class TestCronLoop(EtsyCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        shops = cls.env["etsy.shop"]
+        cls.shop.state = "connected"
+        cls.shop_broken = shops.create({"name": "Broken", "company_id": cls.company_a.id})
+        cls.shop_broken.write({"state": "connected", "access_token": ACCESS_TOKEN})
+        cls.shop_b.state = "connected"
+        cls.shop_draft = shops.create({"name": "Draft", "company_id": cls.company_a.id})
+        cls.shop_archived = shops.create({"name": "Archived", "company_id": cls.company_a.id})
+        cls.shop_archived.write({"state": "connected", "active": False})
+
+    def _fake_sync(self, calls):
+        """A stand-in for a sync method: records the call, writes, and fails for one shop."""
+        broken = self.shop_broken
+
+        def sync(shop):
+            calls.append((shop.id, shop.env.company.id))
+            shop.last_order_sync = "2024-05-01 10:00:00"
+            if shop == broken:
+                raise RuntimeError(f"Etsy answered 500 for token {ACCESS_TOKEN}")
+
+        return sync
+
+    def test_failing_shop_never_stops_the_others(self):
+        calls = []
+        shop_class = type(self.shop)
+        with (
+            patch.object(shop_class, "_sync_etsy_orders", self._fake_sync(calls), create=True),
+            self.assertLogs(SHOP_LOGGER, logging.ERROR) as logs,
+        ):
+            self.env["etsy.shop"]._cron_sync_orders()
+
+        called = [shop_id for shop_id, __ in calls]
+        self.assertCountEqual(called, (self.shop | self.shop_broken | self.shop_b).ids)
+        self.assertEqual(dict(calls)[self.shop_b.id], self.company_b.id, "in the shop's company")
+        self.assertTrue(self.shop.last_order_sync)
+        self.assertTrue(self.shop_b.last_order_sync)
+        self.shop_broken.invalidate_recordset()
+        self.assertFalse(self.shop_broken.last_order_sync, "the failing shop's work is rolled back")
+
+        self.assertEqual(len(logs.records), 1)
+        self.assertIn("Broken", logs.output[0])
+        self.assertIn("Etsy answered 500", logs.output[0])
+        self.assertNotIn(ACCESS_TOKEN, logs.output[0])
+
+    def test_inventory_cron_calls_inventory_sync(self):
+        calls = []
+        sync = self._fake_sync(calls)
+        with (
+            patch.object(type(self.shop), "_sync_etsy_inventory", sync, create=True),
+            self.assertLogs(SHOP_LOGGER, logging.ERROR),
+        ):
+            self.env["etsy.shop"]._cron_sync_inventory()
+        self.assertEqual(len(calls), 3)
+
+    def test_crons_are_installed(self):
+        # The stock push is switched on by the release that brings it.
+        for xmlid, code, minutes, active in (
+            ("etsy_connector.ir_cron_sync_orders", "model._cron_sync_orders()", 10, True),
+            ("etsy_connector.ir_cron_sync_inventory", "model._cron_sync_inventory()", 15, False),
+        ):
+            with self.subTest(cron=xmlid):
+                cron = self.env.ref(xmlid)
+                self.assertEqual(cron.active, active)
+                self.assertEqual(cron.model_id.model, "etsy.shop")
+                self.assertEqual(cron.code, code)
+                self.assertEqual((cron.interval_number, cron.interval_type), (minutes, "minutes"))
