@@ -11,10 +11,12 @@ from etsy.client import EtsyClient, encode_params
 from etsy.errors import (
     EtsyAuthError,
     EtsyConfigError,
+    EtsyConflictError,
     EtsyDailyLimitError,
     EtsyError,
     EtsyForbiddenError,
     EtsyNotFoundError,
+    EtsyOffsetLimitError,
     EtsyRateLimitError,
     EtsyReauthorizationRequired,
     EtsyTransientError,
@@ -179,6 +181,28 @@ def test_real_sandbox_daily_limit(sandbox, client):
     assert _statuses(sandbox, "getShop") == [200, 429]
 
 
+def test_throttle_shared_by_clients_keeps_under_the_app_limit(sandbox, make_client):
+    sandbox.set_rate_limits(per_second=4, per_day=10000)
+    clients = [make_client(), make_client()]
+    clients[0].get_shop(sandbox.seller["shop_id"])  # learns the limit from the headers
+    started = time.monotonic()
+    for n in range(12):
+        clients[n % 2].get_shop(sandbox.seller["shop_id"])
+    assert time.monotonic() - started >= 2.0
+    assert set(_statuses(sandbox, "getShop")) == {200}
+    assert clients[1].rate_limit.per_second == 4
+
+
+def test_conflict_is_not_retried(sandbox, client):
+    listing_id = sandbox.generate_listings(1, variation_ratio=0)[0]
+    body, _ = build_inventory_update_body(client.get_listing_inventory(listing_id))
+    sandbox.inject_fault("updateListingInventory", status=409)
+    with pytest.raises(EtsyConflictError) as info:
+        client.update_listing_inventory(listing_id, body)
+    assert info.value.status == 409 and "Refresh the data" in info.value.user_message
+    assert _statuses(sandbox, "updateListingInventory") == [409]
+
+
 def test_5xx_on_get_is_retried(sandbox, client):
     sandbox.inject_fault("getShop", status=500, count=2)
     assert client.get_shop(sandbox.seller["shop_id"])
@@ -220,6 +244,20 @@ def test_post_5xx_is_not_repeated(sandbox, client):
     assert _statuses(sandbox, "createReceiptShipment") == [500]
 
 
+def test_refused_connection_is_transient_even_for_post():
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    client = EtsyClient("key", "secret", access_token="1.a", api_base_url=f"http://127.0.0.1:{port}",
+                        max_retries=1, backoff_base=0.01)
+    with pytest.raises(EtsyTransientError) as info:  # nothing was sent: not an unknown outcome
+        client.create_receipt_shipment(1, 2, tracking_code="X", carrier_name="usps")
+    assert not isinstance(info.value, EtsyUnknownOutcomeError)
+    assert client.call_count == 2  # retried once, as a call that never reached Etsy
+
+
 def test_post_timeout_is_unknown_outcome_and_not_repeated(sandbox, make_client):
     client = make_client(timeout=0.5)
     receipt_id = _unshipped_receipt(sandbox)
@@ -248,9 +286,23 @@ def test_receipts_paginate_over_many_pages(sandbox, client):
 
 def test_repeated_receipt_across_pages_is_yielded_once(sandbox, client):
     sandbox.generate_receipts(150)
+    shop_id = sandbox.seller["shop_id"]
+    total = len(list(client.iter_shop_receipts(shop_id)))
     sandbox.inject_fault("getShopReceipts", repeat_receipt=True, count=5)
-    ids = [r["receipt_id"] for r in client.iter_shop_receipts(sandbox.seller["shop_id"])]
-    assert len(ids) == len(set(ids))
+    ids = [r["receipt_id"] for r in client.iter_shop_receipts(shop_id)]
+    # page 2 repeats a receipt of page 1 (displacing one): without de-duplication there would
+    # be `total` ids with one twice
+    assert len(ids) == len(set(ids)) == total - 1
+
+
+def test_offset_cap_asks_to_narrow_the_window(sandbox, client):
+    sandbox.inject_fault("getShopReceipts", status=200, body={"count": 12101, "results": []})
+    with pytest.raises(EtsyOffsetLimitError) as info:
+        list(client.iter_shop_receipts(sandbox.seller["shop_id"]))
+    assert "Narrow the time window" in info.value.user_message
+    assert info.value.operation == "getShopReceipts"
+    sandbox.inject_fault("getShopReceipts", status=200, body={"count": 12100, "results": []})
+    assert list(client.iter_shop_receipts(sandbox.seller["shop_id"])) == []
 
 
 def test_boolean_filters_are_lowercase(sandbox, client):

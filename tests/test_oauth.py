@@ -146,10 +146,10 @@ def test_full_code_flow_then_rotation(sandbox, sandbox_url):
     assert tokens.user_id == sandbox.seller["user_id"]
     assert tokens.expires_in == 3600
     assert before + datetime.timedelta(seconds=3590) < tokens.expires_at
-    token_call = sandbox.calls("oauthToken")[-1] if sandbox.calls("oauthToken") else None
-    if token_call is not None:
-        assert token_call["content_type"].startswith("application/x-www-form-urlencoded")
-        assert token_call["body"]["client_id"] == DEFAULT_KEYSTRING  # the bare keystring
+    token_call = sandbox.calls("oauthToken")[-1]
+    assert token_call["content_type"].startswith("application/x-www-form-urlencoded")
+    assert token_call["body"]["client_id"] == DEFAULT_KEYSTRING  # the bare keystring
+    assert token_call["body"]["grant_type"] == "authorization_code"
 
     # the code is single-use
     with pytest.raises(EtsyReauthorizationRequired):
@@ -173,6 +173,16 @@ def test_wrong_verifier_is_refused(sandbox, sandbox_url):
         oauth.exchange_code(sandbox_url, DEFAULT_KEYSTRING, REDIRECT_URI, callback.code,
                             oauth.make_code_verifier())
     assert info.value.status == 400
+
+
+def test_transient_token_endpoint_500_is_retried(sandbox, sandbox_url):
+    from etsy.sandbox import DEFAULT_KEYSTRING
+
+    tokens = sandbox.issue_tokens()
+    sandbox.inject_fault("oauthToken", status=500)
+    rotated = oauth.refresh_access_token(sandbox_url, DEFAULT_KEYSTRING, tokens["refresh_token"])
+    assert rotated.refresh_token != tokens["refresh_token"]
+    assert [call["status"] for call in sandbox.calls("oauthToken")] == [500, 200]
 
 
 def test_revoked_refresh_token_requires_reconnect(sandbox, sandbox_url):

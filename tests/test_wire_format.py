@@ -17,7 +17,6 @@ from urllib.parse import urlsplit
 import pytest
 import vcr
 import yaml
-
 from etsy import EtsyClient, build_inventory_update_body
 
 CASSETTE = Path(__file__).parent / "cassettes" / "wire_format.yaml"

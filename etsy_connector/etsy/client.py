@@ -15,6 +15,7 @@ from collections import deque
 from dataclasses import dataclass
 
 import requests
+import urllib3
 
 from . import oauth
 from .errors import (
@@ -139,6 +140,15 @@ def _utcnow():
     return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
 
 
+def _never_sent(exc):
+    """True when the connection itself failed (refused, DNS, connect timeout): the request
+    never reached Etsy, so even a POST may be sent again."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return True
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    return isinstance(reason, urllib3.exceptions.NewConnectionError)
+
+
 def _chunks(items, size):
     return [items[start:start + size] for start in range(0, len(items), size)]
 
@@ -156,7 +166,7 @@ class EtsyClient:
     def __init__(self, keystring, shared_secret, access_token=None, refresh_token=None,
                  token_expires_at=None, on_tokens=None, api_base_url=DEFAULT_API_BASE_URL,
                  timeout=30, max_retries=4, session=None, backoff_base=0.5, backoff_max=30.0,
-                 max_retry_after=60.0):
+                 max_retry_after=60.0, refresh_handler=None):
         if not keystring or not str(keystring).strip():
             raise EtsyConfigError("The Etsy keystring is missing.")
         self.keystring = str(keystring).strip()
@@ -165,6 +175,7 @@ class EtsyClient:
         self.refresh_token = refresh_token or None
         self.token_expires_at = _as_naive_utc(token_expires_at)
         self.on_tokens = on_tokens
+        self.refresh_handler = refresh_handler
         self.api_base_url = oauth.normalize_base_url(api_base_url, "API base URL")
         self.timeout = timeout
         self.max_retries = max_retries
@@ -207,10 +218,7 @@ class EtsyClient:
             self._throttle.wait()
             self.call_count += 1
             try:
-                tokens = oauth.refresh_access_token(
-                    self.api_base_url, self.keystring, self.refresh_token,
-                    shared_secret=self.shared_secret, session=self.session,
-                    timeout=self.timeout, max_retries=min(self.max_retries, 2))
+                tokens = self._new_tokens()
             except EtsyError as exc:
                 raise exc.redact(*self._secrets()) from None
             self.access_token = tokens.access_token
@@ -219,6 +227,20 @@ class EtsyClient:
             _logger.info("Etsy access token refreshed")
             if self.on_tokens:
                 self.on_tokens(tokens.access_token, tokens.refresh_token, tokens.expires_at)
+
+    def _new_tokens(self):
+        """A fresh token pair: from ``refresh_handler`` when given, else from Etsy directly.
+
+        A caller whose tokens are shared between processes passes a ``refresh_handler(refresh_
+        token) -> oauth.TokenSet`` that serialises refreshes and persists the rotated pair (or
+        returns the pair another process already obtained).
+        """
+        if self.refresh_handler:
+            return self.refresh_handler(self.refresh_token)
+        return oauth.refresh_access_token(
+            self.api_base_url, self.keystring, self.refresh_token,
+            shared_secret=self.shared_secret, session=self.session,
+            timeout=self.timeout, max_retries=min(self.max_retries, 2))
 
     # -- transport -------------------------------------------------------------------------------
 
@@ -255,7 +277,7 @@ class EtsyClient:
                       (time.monotonic() - started) * 1000)
         return response
 
-    def _retry_delay(self, error, retry_safe, attempt):
+    def _retry_delay(self, error, may_repeat, attempt):
         """Seconds to wait before another attempt, or None when the error is final."""
         if attempt > self.max_retries or isinstance(error, EtsyDailyLimitError):
             return None
@@ -267,7 +289,7 @@ class EtsyClient:
                 return None
             self._throttle.hold(wait)
             return max(wait, backoff)
-        if isinstance(error, EtsyTransientError) and retry_safe:
+        if isinstance(error, EtsyTransientError) and may_repeat:
             return backoff
         return None
 
@@ -285,8 +307,7 @@ class EtsyClient:
         try:
             response = self._send(operation, method, url, use_oauth, **kwargs)
         except _NETWORK_ERRORS as exc:
-            # A connect timeout means nothing reached Etsy: even a POST may be sent again.
-            sent = not isinstance(exc, requests.ConnectTimeout)
+            sent = not _never_sent(exc)
             error = self._failure(operation, retry_safe, type(exc).__name__, sent)
             return None, error, retry_safe or not sent
         if response.status_code >= 400:

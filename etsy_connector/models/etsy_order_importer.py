@@ -190,8 +190,11 @@ class EtsyOrderImporter(models.AbstractModel):
         base += amounts["gift_wrap"]
         if base <= 0:
             return self.env["account.tax"]
+        # Etsy rounds the VAT to the cent: any rate that rounds to the same cents fits.
+        cent = Decimal("0.005")
+        low, high = ((amounts["vat"] + delta) * 100 / base for delta in (-cent, cent))
         rate = float((amounts["vat"] * 100 / base).quantize(Decimal("0.01")))
-        tax = shop._etsy_vat_tax(rate)
+        tax = shop._etsy_vat_tax(float(low), float(high), rate)
         if not tax:
             attention.append(_("No Odoo sales tax of %(rate)s %% to record the VAT Etsy shows "
                                "(%(vat)s): lines were imported without VAT.",

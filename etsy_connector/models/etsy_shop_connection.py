@@ -134,8 +134,11 @@ class EtsyShop(models.Model):
         for attempt in range(3):
             try:
                 with self.env.registry.cursor() as cr:
-                    return self.with_env(self.env(cr=cr, su=True))._etsy_refresh_locked(
+                    tokens = self.with_env(self.env(cr=cr, su=True))._etsy_refresh_locked(
                         refresh_token)
+                self.env["etsy.shop.token"].invalidate_model()
+                self.invalidate_recordset(list(self.TOKEN_FIELDS))
+                return tokens
             except pg_errors.SerializationFailure:
                 if attempt == 2:
                     raise

@@ -112,17 +112,18 @@ class EtsyShop(models.Model):
             "company_id": self.company_id.id,
         })
 
-    def _etsy_vat_tax(self, rate):
-        """A price-excluded percent sales tax of `rate` % in the shop's company, if any."""
+    def _etsy_vat_tax(self, low, high, rate):
+        """The price-excluded percent sales tax between `low` and `high` %, nearest to `rate`."""
         self.ensure_one()
-        return self.env["account.tax"].search([
+        taxes = self.env["account.tax"].search([
             ("company_id", "=", self.company_id.id),
             ("type_tax_use", "=", "sale"),
             ("amount_type", "=", "percent"),
             ("price_include", "=", False),
-            ("amount", ">=", rate - 0.05),
-            ("amount", "<=", rate + 0.05),
-        ], limit=1)
+            ("amount", ">=", low - 0.01),
+            ("amount", "<=", high + 0.01),
+        ])
+        return taxes.sorted(lambda tax: abs(tax.amount - rate))[:1]
 
     # === BUTTONS === #
 
@@ -179,8 +180,10 @@ class EtsyShop(models.Model):
                 self.env["etsy.receipt.issue"]._retry_due(self, client, log)
                 self._etsy_recheck_open_orders(client, log)
             except EtsyReauthorizationRequired as exc:
+                # Kept, not raised: raising would roll back the shop's error state.
                 self._etsy_mark_disconnected(exc)
-                raise
+                log.fail(exc)
+                return log
             except EtsyDailyLimitError:
                 log.note(self.name, _("Etsy's daily API limit is reached: the next run "
                                       "continues where this one stopped."), level="warning")

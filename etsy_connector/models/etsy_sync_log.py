@@ -240,6 +240,7 @@ class SyncLogRecorder:
         self.message = ""
         self._lines_written = 0
         self._lines_dropped = 0
+        self._handled_error = None
         self._last_flush = time.monotonic()
         self.id = self._write(
             lambda logs: (
@@ -289,6 +290,14 @@ class SyncLogRecorder:
         self._counts["failed"] += 1
         self._add_line("error", record_ref, error, etsy_id)
 
+    def fail(self, error):
+        """End the run as failed with ``error`` although the caller handled it (no raise).
+
+        For errors a flow turns into state it must keep, e.g. a revoked token that puts the
+        shop in error: raising would roll that state back.
+        """
+        self._handled_error = error
+
     def note(self, record_ref, text, level="info", etsy_id=None):
         """Add an info or warning line about a record without changing any counter."""
         self._add_line(level, record_ref, text, etsy_id)
@@ -321,6 +330,9 @@ class SyncLogRecorder:
         self._write(write_line)
 
     def _finish(self, error=None):
+        if error is None:
+            error = self._handled_error
+
         def finish(logs):
             values = self._counter_values()
             values["finished_at"] = fields.Datetime.now()

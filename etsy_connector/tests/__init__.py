@@ -5,3 +5,4 @@ from . import test_cron
 from . import test_neutralize
 from . import test_views
 from . import test_redact
+from . import test_orders

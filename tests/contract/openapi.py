@@ -23,9 +23,22 @@ import jsonschema
 
 SPEC_GLOB = "etsy-openapi-v3_*.json"
 REPO = Path(__file__).resolve().parents[2]
-DROPPED = frozenset(("nullable", "example", "examples", "description", "x-resource-id",
-                     "discriminator", "readOnly", "writeOnly", "xml", "externalDocs",
-                     "deprecated", "x-nullable"))
+DROPPED = frozenset(
+    (
+        "nullable",
+        "example",
+        "examples",
+        "description",
+        "x-resource-id",
+        "discriminator",
+        "readOnly",
+        "writeOnly",
+        "xml",
+        "externalDocs",
+        "deprecated",
+        "x-nullable",
+    )
+)
 _INT_RE = re.compile(r"-?\d+\Z")
 _NUMBER_RE = re.compile(r"-?(\d+(\.\d*)?|\.\d+)\Z")
 
@@ -93,7 +106,12 @@ class OpenApi:
             shared = item.get("parameters", [])
             for method, operation in item.items():
                 if method in ("get", "put", "post", "delete", "patch"):
-                    self.operations[operation["operationId"]] = (method.upper(), route, operation, shared)
+                    self.operations[operation["operationId"]] = (
+                        method.upper(),
+                        route,
+                        operation,
+                        shared,
+                    )
         self._components = {}
 
     def operation(self, operation_id):
@@ -102,7 +120,9 @@ class OpenApi:
 
     def scopes(self, operation_id):
         """The OAuth scopes the operation's `security` requires (empty for key-only ones)."""
-        security = self.operation(operation_id)[2].get("security") or self.document.get("security", [])
+        security = self.operation(operation_id)[2].get("security") or self.document.get(
+            "security", []
+        )
         return tuple(scope for requirement in security for scope in requirement.get("oauth2", []))
 
     def schema_properties(self, name):
@@ -112,8 +132,9 @@ class OpenApi:
     def _root(self, closed):
         if closed not in self._components:
             schemas = self.document["components"]["schemas"]
-            self._components[closed] = {name: to_json_schema(schema, closed)
-                                        for name, schema in schemas.items()}
+            self._components[closed] = {
+                name: to_json_schema(schema, closed) for name, schema in schemas.items()
+            }
         return {"components": {"schemas": self._components[closed]}}
 
     def _validator(self, schema, closed):
@@ -139,8 +160,9 @@ class OpenApi:
             return [f"{operation_id} does not document status {status}"]
         return _errors(self._validator(schema, closed), body)
 
-    def validate_request(self, operation_id, query=None, body=None, content_type=None,
-                         path_params=None):
+    def validate_request(
+        self, operation_id, query=None, body=None, content_type=None, path_params=None
+    ):
         """Errors of a request: path and query parameters, then the body for its content type.
 
         Query values are the strings sent; booleans must be `true`/`false`, arrays comma
@@ -150,8 +172,9 @@ class OpenApi:
         parameters = shared + operation.get("parameters", [])
         errors = []
         for location, values in (("path", path_params), ("query", query)):
-            errors += self._parameter_errors(parameters, location, values or {},
-                                             check=values is not None or location == "query")
+            errors += self._parameter_errors(
+                parameters, location, values or {}, check=values is not None or location == "query"
+            )
         errors += self._body_errors(operation, body, content_type)
         return errors
 
@@ -172,8 +195,10 @@ class OpenApi:
             if problem:
                 errors.append(f"{location} parameter {name!r}: {problem}")
                 continue
-            errors += [f"{location} parameter {name!r}: {e}"
-                       for e in _errors(self._validator(parameter["schema"], False), value)]
+            errors += [
+                f"{location} parameter {name!r}: {e}"
+                for e in _errors(self._validator(parameter["schema"], False), value)
+            ]
         return errors
 
     def _body_errors(self, operation, body, content_type):
@@ -224,5 +249,7 @@ def _coerce(raw, schema):
 
 
 def _errors(validator, instance):
-    return [f"{'/'.join(str(p) for p in error.absolute_path) or '<root>'}: {error.message}"
-            for error in sorted(validator.iter_errors(instance), key=lambda e: list(e.absolute_path))]
+    return [
+        f"{'/'.join(str(p) for p in error.absolute_path) or '<root>'}: {error.message}"
+        for error in sorted(validator.iter_errors(instance), key=lambda e: list(e.absolute_path))
+    ]

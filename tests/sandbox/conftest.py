@@ -15,9 +15,9 @@ for entry in (REPO / "etsy_connector", REPO / "tests"):
     if str(entry) not in sys.path:
         sys.path.insert(0, str(entry))
 
-import requests  # noqa: E402
-from contract.openapi import load_spec  # noqa: E402
-from etsy.sandbox import DEFAULT_KEYSTRING, DEFAULT_SHARED_SECRET, EtsySandbox  # noqa: E402
+import requests
+from contract.openapi import load_spec
+from etsy.sandbox import DEFAULT_KEYSTRING, DEFAULT_SHARED_SECRET, EtsySandbox
 
 API_KEY = f"{DEFAULT_KEYSTRING}:{DEFAULT_SHARED_SECRET}"
 TIMEOUT = 10
@@ -95,6 +95,8 @@ def spec():
     """Etsy's OpenAPI document, or skip when it is not available."""
     document = load_spec()
     if document is None:
-        pytest.skip("Etsy's OpenAPI document was not found: set ETSY_OPENAPI_SPEC or put "
-                    "etsy-openapi-v3_*.json in <repo>/../shared/etsy/")
+        pytest.skip(
+            "Etsy's OpenAPI document was not found: set ETSY_OPENAPI_SPEC or put "
+            "etsy-openapi-v3_*.json in <repo>/../shared/etsy/"
+        )
     return document

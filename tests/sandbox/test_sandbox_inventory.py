@@ -7,20 +7,36 @@ from conftest import Api
 
 READ_ONLY_PRODUCT = ("product_id", "is_deleted")
 READ_ONLY_OFFERING = ("offering_id", "is_deleted")
-ARRAYS = ("price_on_property", "quantity_on_property", "sku_on_property", "readiness_state_on_property")
+ARRAYS = (
+    "price_on_property",
+    "quantity_on_property",
+    "sku_on_property",
+    "readiness_state_on_property",
+)
 
 
 def put_body(inventory):
     """The PUT body a careful client builds from a GET (API-NOTES §7)."""
     return {
-        "products": [{
-            "sku": p["sku"],
-            "property_values": [{k: v for k, v in pv.items() if k != "scale_name"}
-                                for pv in p["property_values"]],
-            "offerings": [{"price": o["price"]["amount"] / o["price"]["divisor"],
-                           "quantity": o["quantity"], "is_enabled": o["is_enabled"],
-                           "readiness_state_id": o["readiness_state_id"]} for o in p["offerings"]],
-        } for p in inventory["products"]],
+        "products": [
+            {
+                "sku": p["sku"],
+                "property_values": [
+                    {k: v for k, v in pv.items() if k != "scale_name"}
+                    for pv in p["property_values"]
+                ],
+                "offerings": [
+                    {
+                        "price": o["price"]["amount"] / o["price"]["divisor"],
+                        "quantity": o["quantity"],
+                        "is_enabled": o["is_enabled"],
+                        "readiness_state_id": o["readiness_state_id"],
+                    }
+                    for o in p["offerings"]
+                ],
+            }
+            for p in inventory["products"]
+        ],
         **{key: inventory[key] for key in ARRAYS},
     }
 
@@ -45,12 +61,18 @@ def error_of(response, status=400):
 
 def test_echoing_the_get_body_is_refused_key_by_key(api, ids):
     current = inventory_of(api, ids["tea"])
-    assert error_of(put(api, ids["tea"], current)) == "Array contains invalid keys: product_id,is_deleted"
+    assert (
+        error_of(put(api, ids["tea"], current))
+        == "Array contains invalid keys: product_id,is_deleted"
+    )
     echoed = copy.deepcopy(current)
     for product in echoed["products"]:
         for key in READ_ONLY_PRODUCT:
             del product[key]
-    assert error_of(put(api, ids["tea"], echoed)) == "Array contains invalid keys: offering_id,is_deleted"
+    assert (
+        error_of(put(api, ids["tea"], echoed))
+        == "Array contains invalid keys: offering_id,is_deleted"
+    )
     for product in echoed["products"]:
         for offering in product["offerings"]:
             for key in READ_ONLY_OFFERING:
@@ -64,33 +86,60 @@ def test_echoing_the_get_body_is_refused_key_by_key(api, ids):
     assert error_of(put(api, ids["tea"], with_listing)) == "Array contains invalid keys: listing"
 
 
-@pytest.mark.parametrize(("mutate", "message"), [
-    (lambda b: b.pop("products"), "Missing input parameter: [products]"),
-    (lambda b: b.update(products=[]), "Missing input parameter: [products]"),
-    (lambda b: b["products"][0].pop("property_values"), "Property values can't be empty"),
-    (lambda b: b["products"][0].update(property_values=[]), "Property values can't be empty"),
-    (lambda b: b["products"][0].pop("offerings"), "Missing input parameter: [offerings]"),
-    (lambda b: b["products"][0]["offerings"][0].pop("price"), "Expected float value for 'price' (got NULL)."),
-    (lambda b: b["products"][0]["offerings"][0].update(price="18.00"),
-     "Expected float value for 'price' (got string)."),
-    (lambda b: b["products"][0]["offerings"][0].update(quantity=2.0),
-     "Expected int value for 'quantity' (got double)."),
-    (lambda b: b["products"][0]["offerings"][0].pop("is_enabled"),
-     "Expected bool value for 'is_enabled' (got NULL)."),
-    (lambda b: b["products"][0]["offerings"][0].pop("readiness_state_id"),
-     "A readiness_state_id is required for physical listings."),
-    (lambda b: b["products"][0]["offerings"][0].update(readiness_state_id=None),
-     "A readiness_state_id is required for physical listings."),
-    (lambda b: b["products"][1]["offerings"][0].update(price=99.0),
-     "price must be consistent across all products"),
-    (lambda b: b["products"][1]["offerings"][0].update(quantity=1),
-     "quantity must be consistent across all products"),
-    (lambda b: b["products"][1].update(sku="WBW-OTHER"), "sku must be consistent across all products"),
-    (lambda b: [p["offerings"][0].update(quantity=0) for p in b["products"]],
-     "One offering must have quantity greater than 0"),
-    (lambda b: b["products"].append(copy.deepcopy(b["products"][0])),
-     "Duplicate products: each product needs its own combination of property values."),
-])
+@pytest.mark.parametrize(
+    ("mutate", "message"),
+    [
+        (lambda b: b.pop("products"), "Missing input parameter: [products]"),
+        (lambda b: b.update(products=[]), "Missing input parameter: [products]"),
+        (lambda b: b["products"][0].pop("property_values"), "Property values can't be empty"),
+        (lambda b: b["products"][0].update(property_values=[]), "Property values can't be empty"),
+        (lambda b: b["products"][0].pop("offerings"), "Missing input parameter: [offerings]"),
+        (
+            lambda b: b["products"][0]["offerings"][0].pop("price"),
+            "Expected float value for 'price' (got NULL).",
+        ),
+        (
+            lambda b: b["products"][0]["offerings"][0].update(price="18.00"),
+            "Expected float value for 'price' (got string).",
+        ),
+        (
+            lambda b: b["products"][0]["offerings"][0].update(quantity=2.0),
+            "Expected int value for 'quantity' (got double).",
+        ),
+        (
+            lambda b: b["products"][0]["offerings"][0].pop("is_enabled"),
+            "Expected bool value for 'is_enabled' (got NULL).",
+        ),
+        (
+            lambda b: b["products"][0]["offerings"][0].pop("readiness_state_id"),
+            "A readiness_state_id is required for physical listings.",
+        ),
+        (
+            lambda b: b["products"][0]["offerings"][0].update(readiness_state_id=None),
+            "A readiness_state_id is required for physical listings.",
+        ),
+        (
+            lambda b: b["products"][1]["offerings"][0].update(price=99.0),
+            "price must be consistent across all products",
+        ),
+        (
+            lambda b: b["products"][1]["offerings"][0].update(quantity=1),
+            "quantity must be consistent across all products",
+        ),
+        (
+            lambda b: b["products"][1].update(sku="WBW-OTHER"),
+            "sku must be consistent across all products",
+        ),
+        (
+            lambda b: [p["offerings"][0].update(quantity=0) for p in b["products"]],
+            "One offering must have quantity greater than 0",
+        ),
+        (
+            lambda b: b["products"].append(copy.deepcopy(b["products"][0])),
+            "Duplicate products: each product needs its own combination of property values.",
+        ),
+    ],
+)
 def test_strict_validation_messages(api, ids, mutate, message):
     # Lavender: price and SKU vary by size, quantity is shared (quantity_on_property empty).
     listing_id = ids["lavender"]
@@ -110,8 +159,9 @@ def test_put_must_be_json(api, ids):
     body = put_body(inventory_of(api, ids["tea"]))
     response = api.put(f"/listings/{ids['tea']}/inventory", data={"products": "x"})
     assert error_of(response) == "Missing input parameter: [products]"
-    response = api.put(f"/listings/{ids['tea']}/inventory", data=str(body),
-                       headers={"Content-Type": "text/plain"})
+    response = api.put(
+        f"/listings/{ids['tea']}/inventory", data=str(body), headers={"Content-Type": "text/plain"}
+    )
     assert error_of(response) == "Missing input parameter: [products]"
 
 
@@ -121,10 +171,13 @@ def test_unknown_readiness_state_and_more_than_two_properties(api, ids):
     assert "readiness_state_id 99" in error_of(put(api, ids["tea"], body))
     body = put_body(inventory_of(api, ids["sampler"]))
     for index, product in enumerate(body["products"]):
-        product["property_values"].append({"property_id": 514, "value_ids": [], "values": [f"W{index}"]})
+        product["property_values"].append(
+            {"property_id": 514, "value_ids": [], "values": [f"W{index}"]}
+        )
     assert error_of(put(api, ids["sampler"], body)) == "A listing can vary by at most 2 properties."
-    response = api.put(f"/listings/{ids['sampler']}/inventory", json=body,
-                       params={"max_variations_supported": "3"})
+    response = api.put(
+        f"/listings/{ids['sampler']}/inventory", json=body, params={"max_variations_supported": "3"}
+    )
     assert response.status_code == 200
 
 
@@ -141,8 +194,11 @@ def test_a_valid_put_replaces_everything_and_recomputes_the_listing(api, sb, ids
     after = response.json()
     assert after == inventory_of(api, listing_id)
     assert [p["sku"] for p in after["products"]] == ["WBW-TEA-8OZ", "WBW-TEA-16OZ"]
-    assert after["products"][0]["offerings"][0]["price"] == {"amount": 1950, "divisor": 100,
-                                                             "currency_code": "USD"}
+    assert after["products"][0]["offerings"][0]["price"] == {
+        "amount": 1950,
+        "divisor": 100,
+        "currency_code": "USD",
+    }
     old_ids = {p["product_id"] for p in before["products"]}
     assert not old_ids & {p["product_id"] for p in after["products"]}  # Etsy issues new ids
     listing = api.get(f"/listings/{listing_id}").json()
@@ -213,16 +269,25 @@ def test_digital_listing_accepts_a_null_readiness_state(api, ids):
     body["products"][0]["offerings"][0]["quantity"] = 500
     assert put(api, ids["guide"], body).status_code == 200
     listing = api.get(f"/listings/{ids['guide']}").json()
-    assert (listing["listing_type"], listing["readiness_state_id"], listing["quantity"]) == ("download", None, 500)
+    assert (listing["listing_type"], listing["readiness_state_id"], listing["quantity"]) == (
+        "download",
+        None,
+        500,
+    )
 
 
 def test_custom_property_values_get_value_ids(api, ids):
     body = put_body(inventory_of(api, ids["vanilla"]))
     body["products"] = [
-        {"sku": f"WBW-VAN-{name.upper()}", "property_values": [
-            {"property_id": 513, "property_name": "Wick", "value_ids": [], "values": [name]}],
-         "offerings": [dict(body["products"][0]["offerings"][0], quantity=3)]}
-        for name in ("Cotton", "Wood")]
+        {
+            "sku": f"WBW-VAN-{name.upper()}",
+            "property_values": [
+                {"property_id": 513, "property_name": "Wick", "value_ids": [], "values": [name]}
+            ],
+            "offerings": [dict(body["products"][0]["offerings"][0], quantity=3)],
+        }
+        for name in ("Cotton", "Wood")
+    ]
     body.update(quantity_on_property=[513], sku_on_property=[513])
     after = put(api, ids["vanilla"], body).json()
     assert [p["property_values"][0]["values"] for p in after["products"]] == [["Cotton"], ["Wood"]]
@@ -245,7 +310,9 @@ def test_batch_inventory_is_all_or_nothing(api, ids):
 
 
 def test_includes_inventory_and_skus_only_for_the_owner(sb, server, api, ids, shop_id):
-    listing = api.get(f"/shops/{shop_id}/listings", params={"includes": "Inventory"}).json()["results"][0]
+    listing = api.get(f"/shops/{shop_id}/listings", params={"includes": "Inventory"}).json()[
+        "results"
+    ][0]
     assert listing["inventory"]["products"] and listing["skus"] is not None
     public = Api(server.url).get(f"/listings/{ids['tea']}").json()
     assert public["skus"] == [] and public["readiness_state_id"] is not None
@@ -257,3 +324,33 @@ def test_includes_inventory_and_skus_only_for_the_owner(sb, server, api, ids, sh
     assert api.get(f"/listings/{ids['spring']}").json()["state"] == "draft"
     bad = api.get(f"/listings/{ids['tea']}", params={"includes": "Inventory"})
     assert bad.status_code == 400
+
+
+def test_update_listing_deactivates_reactivates_and_renews(api, sb, ids, shop_id):
+    path = f"/shops/{shop_id}/listings/{ids['bergamot']}"
+    inactive = api.request(
+        "PATCH", path, data={"state": "inactive", "title": "Bergamot & Oud, 8 oz"}
+    )
+    assert inactive.status_code == 200, inactive.text
+    assert (inactive.json()["state"], inactive.json()["title"]) == (
+        "inactive",
+        "Bergamot & Oud, 8 oz",
+    )
+    listed = api.get(f"/shops/{shop_id}/listings", params={"state": "inactive"}).json()["results"]
+    assert ids["bergamot"] in [item["listing_id"] for item in listed]
+    ignored = api.request("PATCH", path, json={"state": "active"})
+    assert ignored.json()["state"] == "inactive"  # a JSON body is not read
+    assert api.request("PATCH", path, data={"state": "active"}).json()["state"] == "active"
+    sb.buy(ids["bergamot"], quantity=4)
+    renewed = api.request("PATCH", path, data={"state": "active"}).json()
+    assert (renewed["state"], renewed["quantity"]) == ("active", 1)  # spec: renewal sets 1
+    too_long = api.request("PATCH", path, data={"title": "x" * 141})
+    assert too_long.status_code == 400
+    assert api.request("PATCH", path, data={"state": "sold_out"}).status_code == 400
+    other = sb.add_shop("Elsewhere")
+    assert (
+        api.request(
+            "PATCH", f"/shops/{other['shop_id']}/listings/{ids['tea']}", data={"state": "inactive"}
+        ).status_code
+        == 403
+    )

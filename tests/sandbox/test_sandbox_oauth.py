@@ -16,14 +16,22 @@ SCOPES = "transactions_r transactions_w listings_r listings_w shops_r"
 
 def pkce():
     verifier = secrets.token_urlsafe(48)
-    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+    challenge = (
+        base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+    )
     return verifier, challenge
 
 
 def authorize_params(challenge, **overrides):
-    params = {"response_type": "code", "client_id": DEFAULT_KEYSTRING, "redirect_uri": REDIRECT,
-              "scope": SCOPES, "state": "st4te-xyz", "code_challenge": challenge,
-              "code_challenge_method": "S256"}
+    params = {
+        "response_type": "code",
+        "client_id": DEFAULT_KEYSTRING,
+        "redirect_uri": REDIRECT,
+        "scope": SCOPES,
+        "state": "st4te-xyz",
+        "code_challenge": challenge,
+        "code_challenge_method": "S256",
+    }
     params.update(overrides)
     return {k: v for k, v in params.items() if v is not None}
 
@@ -42,16 +50,24 @@ def consent(web, challenge, decision="allow", **overrides):
 
 
 def exchange(web, code, verifier, redirect_uri=REDIRECT, as_json=False):
-    fields = {"grant_type": "authorization_code", "client_id": DEFAULT_KEYSTRING,
-              "redirect_uri": redirect_uri, "code": code, "code_verifier": verifier}
+    fields = {
+        "grant_type": "authorization_code",
+        "client_id": DEFAULT_KEYSTRING,
+        "redirect_uri": redirect_uri,
+        "code": code,
+        "code_verifier": verifier,
+    }
     if as_json:
         return web.post("/v3/public/oauth/token", json=fields)
     return web.post("/v3/public/oauth/token", data=fields)
 
 
 def refresh(web, refresh_token, as_json=False):
-    fields = {"grant_type": "refresh_token", "client_id": DEFAULT_KEYSTRING,
-              "refresh_token": refresh_token}
+    fields = {
+        "grant_type": "refresh_token",
+        "client_id": DEFAULT_KEYSTRING,
+        "refresh_token": refresh_token,
+    }
     if as_json:
         return web.post("/v3/public/oauth/token", json=fields)
     return web.post("/v3/public/oauth/token", data=fields)
@@ -97,11 +113,14 @@ def test_auto_approve_skips_the_page(sb, web):
     assert exchange(web, query["code"], verifier).status_code == 200
 
 
-@pytest.mark.parametrize("overrides", [
-    {"client_id": "nosuchkeystring"},
-    {"redirect_uri": "https://evil.example/callback"},
-    {"redirect_uri": None},
-])
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"client_id": "nosuchkeystring"},
+        {"redirect_uri": "https://evil.example/callback"},
+        {"redirect_uri": None},
+    ],
+)
 def test_unknown_client_or_redirect_shows_an_error_page_without_redirect(web, overrides):
     _verifier, challenge = pkce()
     response = web.get("/oauth/connect", params=authorize_params(challenge, **overrides))
@@ -113,25 +132,38 @@ def test_registered_app_needs_an_exact_redirect_uri(sb, web):
     sb.register_app("exactkeystring00000000aa", "secret0000", ["https://shop.example/cb"])
     _verifier, challenge = pkce()
     for uri in ("https://shop.example/cb/", "http://shop.example/cb", "https://shop.example/cb?"):
-        page = web.get("/oauth/connect", params=authorize_params(
-            challenge, client_id="exactkeystring00000000aa", redirect_uri=uri))
+        page = web.get(
+            "/oauth/connect",
+            params=authorize_params(
+                challenge, client_id="exactkeystring00000000aa", redirect_uri=uri
+            ),
+        )
         assert "The requested redirect URL is not permitted." in page.text, uri
-    page = web.get("/oauth/connect", params=authorize_params(
-        challenge, client_id="exactkeystring00000000aa", redirect_uri="https://shop.example/cb"))
+    page = web.get(
+        "/oauth/connect",
+        params=authorize_params(
+            challenge, client_id="exactkeystring00000000aa", redirect_uri="https://shop.example/cb"
+        ),
+    )
     assert page.status_code == 200
 
 
-@pytest.mark.parametrize(("overrides", "error"), [
-    ({"response_type": "token"}, "unsupported_response_type"),
-    ({"state": None}, "invalid_request"),
-    ({"scope": "transactions_r billing_r"}, "invalid_scope"),
-    ({"scope": None}, "invalid_scope"),
-    ({"code_challenge": None}, "invalid_request"),
-    ({"code_challenge_method": "plain"}, "invalid_request"),
-])
+@pytest.mark.parametrize(
+    ("overrides", "error"),
+    [
+        ({"response_type": "token"}, "unsupported_response_type"),
+        ({"state": None}, "invalid_request"),
+        ({"scope": "transactions_r billing_r"}, "invalid_scope"),
+        ({"scope": None}, "invalid_scope"),
+        ({"code_challenge": None}, "invalid_request"),
+        ({"code_challenge_method": "plain"}, "invalid_request"),
+    ],
+)
 def test_invalid_authorize_requests_redirect_with_an_error(web, overrides, error):
     _verifier, challenge = pkce()
-    _location, query = redirect_query(web.get("/oauth/connect", params=authorize_params(challenge, **overrides)))
+    _location, query = redirect_query(
+        web.get("/oauth/connect", params=authorize_params(challenge, **overrides))
+    )
     assert query["error"] == error and "code" not in query
     assert query.get("state") == (None if "state" in overrides else "st4te-xyz")
 
@@ -143,7 +175,10 @@ def test_pkce_code_single_use_expiry_and_redirect_match(sb, web):
     wrong = exchange(web, query["code"], pkce()[0])
     assert (wrong.status_code, wrong.json()["error"]) == (400, "invalid_grant")
     _location, query = redirect_query(web.get("/oauth/connect", params=authorize_params(challenge)))
-    assert exchange(web, query["code"], verifier, redirect_uri=REDIRECT + "x").json()["error"] == "invalid_grant"
+    assert (
+        exchange(web, query["code"], verifier, redirect_uri=REDIRECT + "x").json()["error"]
+        == "invalid_grant"
+    )
     _location, query = redirect_query(web.get("/oauth/connect", params=authorize_params(challenge)))
     assert exchange(web, query["code"], verifier).status_code == 200
     replay = exchange(web, query["code"], verifier)
@@ -155,13 +190,17 @@ def test_pkce_code_single_use_expiry_and_redirect_match(sb, web):
 
 
 def test_token_endpoint_rejects_other_grants_and_clients(web):
-    response = web.post("/v3/public/oauth/token", data={"grant_type": "client_credentials",
-                                                         "client_id": DEFAULT_KEYSTRING})
+    response = web.post(
+        "/v3/public/oauth/token",
+        data={"grant_type": "client_credentials", "client_id": DEFAULT_KEYSTRING},
+    )
     assert response.json()["error"] == "unsupported_grant_type"
     response = refresh(web, "1.abc")
     assert response.json()["error"] == "invalid_grant"
-    unknown = web.post("/v3/public/oauth/token", data={"grant_type": "refresh_token",
-                                                        "client_id": "nope", "refresh_token": "1.x"})
+    unknown = web.post(
+        "/v3/public/oauth/token",
+        data={"grant_type": "refresh_token", "client_id": "nope", "refresh_token": "1.x"},
+    )
     assert (unknown.status_code, unknown.json()["error"]) == (401, "invalid_client")
 
 
@@ -182,7 +221,9 @@ def test_revoked_tokens_give_invalid_grant_and_401(sb, server, web):
     tokens = sb.issue_tokens()
     sb.revoke_tokens()
     assert refresh(web, tokens["refresh_token"]).json() == {
-        "error": "invalid_grant", "error_description": "refresh_token is revoked"}
+        "error": "invalid_grant",
+        "error_description": "refresh_token is revoked",
+    }
     response = Api(server.url, tokens["access_token"]).get("/users/me")
     assert response.status_code == 401 and response.json()["error"] == "invalid_token"
 
@@ -196,7 +237,10 @@ def test_expired_access_token_body_and_lifetime(sb, server):
     sb.advance_clock(3)
     response = api.get("/users/me")
     assert response.status_code == 401
-    assert response.json() == {"error": "invalid_token", "error_description": "access token is expired"}
+    assert response.json() == {
+        "error": "invalid_token",
+        "error_description": "access token is expired",
+    }
     sb.access_token_lifetime = 3600
     fresh = Api(server.url, sb.issue_tokens()["access_token"])
     sb.expire_access_tokens()
@@ -220,7 +264,12 @@ def test_tokens_of_another_app_are_refused(sb, server):
     token = sb.issue_tokens(keystring="otherappkeystring0000000")["access_token"]
     response = Api(server.url, token).get("/users/me")
     assert response.status_code == 401 and response.json()["error"] == "invalid_token"
-    assert Api(server.url, token, api_key="otherappkeystring0000000:othersecret").get("/users/me").status_code == 200
+    assert (
+        Api(server.url, token, api_key="otherappkeystring0000000:othersecret")
+        .get("/users/me")
+        .status_code
+        == 200
+    )
 
 
 def test_scopes_are_checked_per_operation(sb, server, shop_id):
@@ -228,7 +277,9 @@ def test_scopes_are_checked_per_operation(sb, server, shop_id):
     assert api.get(f"/shops/{shop_id}/receipts").status_code == 200
     for path in (f"/shops/{shop_id}/listings", "/users/me"):
         response = api.get(path)
-        assert response.status_code == 403 and response.json()["error"] == "insufficient_scope", path
+        assert response.status_code == 403 and response.json()["error"] == "insufficient_scope", (
+            path
+        )
     listing = sb.world.seed_listings["tea"]
     assert api.put(f"/listings/{listing}/inventory", json={}).status_code == 403
     assert Api(server.url).get(f"/shops/{shop_id}/receipts").status_code == 401
@@ -239,8 +290,11 @@ def test_shop_scoped_operations_need_the_owner(sb, server, shop_id):
     other = sb.add_shop("OtherCandles")
     intruder = Api(server.url, sb.issue_tokens(user_id=other["user_id"])["access_token"])
     receipt = sb.world.seed_receipts["us_tax"]
-    for path in (f"/shops/{shop_id}/receipts", f"/shops/{shop_id}/receipts/{receipt}",
-                 f"/shops/{shop_id}/listings"):
+    for path in (
+        f"/shops/{shop_id}/receipts",
+        f"/shops/{shop_id}/receipts/{receipt}",
+        f"/shops/{shop_id}/listings",
+    ):
         assert intruder.get(path).status_code == 403, path
     listing = sb.world.seed_listings["tea"]
     assert intruder.put(f"/listings/{listing}/inventory", json={}).status_code == 403

@@ -61,8 +61,9 @@ class EtsySandbox:
 
     def _build(self):
         world = World(self._clock)
-        world.register_app(DEFAULT_KEYSTRING, DEFAULT_SHARED_SECRET, name=DEFAULT_APP_NAME,
-                           allow_loopback=True)
+        world.register_app(
+            DEFAULT_KEYSTRING, DEFAULT_SHARED_SECRET, name=DEFAULT_APP_NAME, allow_loopback=True
+        )
         self._seller = seed.seed_shop(world)
         if self._seeded:
             seed.seed_catalog(world, self._seller["shop_id"])
@@ -109,7 +110,7 @@ class EtsySandbox:
 
     @property
     def receipt_status_style(self):
-        """"spec" (lowercase enum, default) or "title" ("Completed", as 2023 payloads show)."""
+        """ "spec" (lowercase enum, default) or "title" ("Completed", as 2023 payloads show)."""
         return self.world.receipt_status_style
 
     @receipt_status_style.setter
@@ -202,8 +203,12 @@ class EtsySandbox:
         """What Etsy tracks but does not return: buyer emails sent, encodings used, delivery."""
         with self.world.lock:
             record = self.world.receipt_any(receipt_id)
-            return {"notifications": record.notifications, "bcc_notifications": record.bcc_notifications,
-                    "shipment_encodings": list(record.shipment_encodings), "delivered": record.delivered}
+            return {
+                "notifications": record.notifications,
+                "bcc_notifications": record.bcc_notifications,
+                "shipment_encodings": list(record.shipment_encodings),
+                "delivered": record.delivered,
+            }
 
     def listing(self, listing_id):
         """A listing as its owner reads it with getListing."""
@@ -221,8 +226,14 @@ class EtsySandbox:
         with world.lock:
             return {
                 "seller": self.seller,
-                "shops": {shop_id: {"shop_name": s.data["shop_name"], "listings": len(s.listing_ids),
-                                    "receipts": len(s.receipt_ids)} for shop_id, s in world.shops.items()},
+                "shops": {
+                    shop_id: {
+                        "shop_name": s.data["shop_name"],
+                        "listings": len(s.listing_ids),
+                        "receipts": len(s.receipt_ids),
+                    }
+                    for shop_id, s in world.shops.items()
+                },
                 "apps": len(world.apps),
                 "rate_limits": {"per_second": world.per_second, "per_day": world.per_day},
                 "auto_approve": world.auto_approve,
@@ -235,20 +246,34 @@ class EtsySandbox:
 
     def generate_listings(self, n, variation_ratio=1 / 3, shop_id=None):
         """n more listings (a share with size/scent variations); returns their ids."""
-        return generators.generate_listings(self.world, shop_id or self._seller["shop_id"], n,
-                                            variation_ratio)
+        return generators.generate_listings(
+            self.world, shop_id or self._seller["shop_id"], n, variation_ratio
+        )
 
     def generate_receipts(self, n, lines=2, shop_id=None):
         """n more receipts from new buyers, `lines` transactions each; returns their ids."""
-        return generators.generate_receipts(self.world, shop_id or self._seller["shop_id"], n, lines)
+        return generators.generate_receipts(
+            self.world, shop_id or self._seller["shop_id"], n, lines
+        )
 
     # -- faults and journal ----------------------------------------------------------------------
 
-    def inject_fault(self, operation, status=None, count=1, hang=None, malformed=False,
-                     repeat_receipt=False, body=None, headers=None, process=False):
+    def inject_fault(
+        self,
+        operation,
+        status=None,
+        count=1,
+        hang=None,
+        malformed=False,
+        repeat_receipt=False,
+        body=None,
+        headers=None,
+        process=False,
+    ):
         """The next `count` calls of operationId `operation` misbehave (see faults.Fault)."""
-        self.faults.inject(operation, status, count, hang, malformed, repeat_receipt, body,
-                           headers, process)
+        self.faults.inject(
+            operation, status, count, hang, malformed, repeat_receipt, body, headers, process
+        )
 
     def clear_faults(self):
         """Drop pending faults."""

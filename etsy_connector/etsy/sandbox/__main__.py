@@ -13,8 +13,11 @@ def main(argv=None):
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--seed", choices=("candle", "empty"), default="candle")
-    parser.add_argument("--auto-approve", action="store_true",
-                        help="approve OAuth requests without showing the consent page")
+    parser.add_argument(
+        "--auto-approve",
+        action="store_true",
+        help="approve OAuth requests without showing the consent page",
+    )
     parser.add_argument("--quiet", action="store_true", help="no access log line per request")
     args = parser.parse_args(argv)
     sandbox = EtsySandbox.seeded() if args.seed == "candle" else EtsySandbox()

@@ -15,7 +15,7 @@ import time
 import zlib
 from typing import NamedTuple
 
-from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
+from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
@@ -45,37 +45,108 @@ OPERATIONS = (
     Operation("tokenScopes", "POST", "/scopes", (), handlers.token_scopes),
     Operation("getMe", "GET", "/users/me", ("shops_r",), handlers.get_me),
     Operation("getUser", "GET", "/users/<int:user_id>", ("email_r",), handlers.get_user),
-    Operation("getShopByOwnerUserId", "GET", "/users/<int:user_id>/shops", (), handlers.get_shop_by_owner),
+    Operation(
+        "getShopByOwnerUserId", "GET", "/users/<int:user_id>/shops", (), handlers.get_shop_by_owner
+    ),
     Operation("getShop", "GET", "/shops/<int:shop_id>", (), handlers.get_shop),
-    Operation("getShopReceipts", "GET", "/shops/<int:shop_id>/receipts", ("transactions_r",),
-              handlers.get_shop_receipts),
-    Operation("getShopReceipt", "GET", "/shops/<int:shop_id>/receipts/<int:receipt_id>",
-              ("transactions_r",), handlers.get_shop_receipt),
-    Operation("updateShopReceipt", "PUT", "/shops/<int:shop_id>/receipts/<int:receipt_id>",
-              ("transactions_w",), handlers.update_shop_receipt),
-    Operation("getShopReceiptTransactionsByReceipt", "GET",
-              "/shops/<int:shop_id>/receipts/<int:receipt_id>/transactions", ("transactions_r",),
-              handlers.get_receipt_transactions),
-    Operation("createReceiptShipment", "POST", "/shops/<int:shop_id>/receipts/<int:receipt_id>/tracking",
-              ("transactions_w",), handlers.create_receipt_shipment),
-    Operation("getShopReceiptTransactionsByShop", "GET", "/shops/<int:shop_id>/transactions",
-              ("transactions_r",), handlers.get_shop_transactions),
-    Operation("getShopReceiptTransaction", "GET", "/shops/<int:shop_id>/transactions/<int:transaction_id>",
-              ("transactions_r",), handlers.get_shop_transaction),
-    Operation("getListingsByShop", "GET", "/shops/<int:shop_id>/listings", ("listings_r",),
-              handlers.get_listings_by_shop),
-    Operation("getShopReadinessStateDefinitions", "GET",
-              "/shops/<int:shop_id>/readiness-state-definitions", ("shops_r",),
-              handlers.get_readiness_definitions),
-    Operation("getListingsByListingIds", "GET", "/listings/batch", (), handlers.get_listings_by_ids),
-    Operation("getListingsInventoryByListingIds", "GET", "/listings/batch/inventory", ("listings_r",),
-              handlers.get_inventories_by_ids),
+    Operation(
+        "getShopReceipts",
+        "GET",
+        "/shops/<int:shop_id>/receipts",
+        ("transactions_r",),
+        handlers.get_shop_receipts,
+    ),
+    Operation(
+        "getShopReceipt",
+        "GET",
+        "/shops/<int:shop_id>/receipts/<int:receipt_id>",
+        ("transactions_r",),
+        handlers.get_shop_receipt,
+    ),
+    Operation(
+        "updateShopReceipt",
+        "PUT",
+        "/shops/<int:shop_id>/receipts/<int:receipt_id>",
+        ("transactions_w",),
+        handlers.update_shop_receipt,
+    ),
+    Operation(
+        "getShopReceiptTransactionsByReceipt",
+        "GET",
+        "/shops/<int:shop_id>/receipts/<int:receipt_id>/transactions",
+        ("transactions_r",),
+        handlers.get_receipt_transactions,
+    ),
+    Operation(
+        "createReceiptShipment",
+        "POST",
+        "/shops/<int:shop_id>/receipts/<int:receipt_id>/tracking",
+        ("transactions_w",),
+        handlers.create_receipt_shipment,
+    ),
+    Operation(
+        "getShopReceiptTransactionsByShop",
+        "GET",
+        "/shops/<int:shop_id>/transactions",
+        ("transactions_r",),
+        handlers.get_shop_transactions,
+    ),
+    Operation(
+        "getShopReceiptTransaction",
+        "GET",
+        "/shops/<int:shop_id>/transactions/<int:transaction_id>",
+        ("transactions_r",),
+        handlers.get_shop_transaction,
+    ),
+    Operation(
+        "getListingsByShop",
+        "GET",
+        "/shops/<int:shop_id>/listings",
+        ("listings_r",),
+        handlers.get_listings_by_shop,
+    ),
+    Operation(
+        "updateListing",
+        "PATCH",
+        "/shops/<int:shop_id>/listings/<int:listing_id>",
+        ("listings_w",),
+        handlers.update_listing,
+    ),
+    Operation(
+        "getShopReadinessStateDefinitions",
+        "GET",
+        "/shops/<int:shop_id>/readiness-state-definitions",
+        ("shops_r",),
+        handlers.get_readiness_definitions,
+    ),
+    Operation(
+        "getListingsByListingIds", "GET", "/listings/batch", (), handlers.get_listings_by_ids
+    ),
+    Operation(
+        "getListingsInventoryByListingIds",
+        "GET",
+        "/listings/batch/inventory",
+        ("listings_r",),
+        handlers.get_inventories_by_ids,
+    ),
     Operation("getListing", "GET", "/listings/<int:listing_id>", (), handlers.get_listing),
-    Operation("getListingInventory", "GET", "/listings/<int:listing_id>/inventory", ("listings_r",),
-              handlers.get_listing_inventory),
-    Operation("updateListingInventory", "PUT", "/listings/<int:listing_id>/inventory", ("listings_w",),
-              handlers.update_listing_inventory),
-    Operation("getShippingCarriers", "GET", "/shipping-carriers", (), handlers.get_shipping_carriers),
+    Operation(
+        "getListingInventory",
+        "GET",
+        "/listings/<int:listing_id>/inventory",
+        ("listings_r",),
+        handlers.get_listing_inventory,
+    ),
+    Operation(
+        "updateListingInventory",
+        "PUT",
+        "/listings/<int:listing_id>/inventory",
+        ("listings_w",),
+        handlers.update_listing_inventory,
+    ),
+    Operation(
+        "getShippingCarriers", "GET", "/shipping-carriers", (), handlers.get_shipping_carriers
+    ),
 )
 OAUTH_OPERATIONS = ("oauthToken",)
 OPERATION_IDS = tuple(op.operation_id for op in OPERATIONS) + OAUTH_OPERATIONS
@@ -94,11 +165,19 @@ def json_response(status, body, headers=None):
 
 def tiny_png(rgb):
     """A valid 1x1 PNG of one colour, for the sandbox's listing images."""
+
     def chunk(kind, data):
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
+
     header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
-            + chunk(b"IDAT", zlib.compress(b"\x00" + bytes(rgb))) + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"\x00" + bytes(rgb)))
+        + chunk(b"IEND", b"")
+    )
 
 
 class SandboxApp:
@@ -106,13 +185,21 @@ class SandboxApp:
 
     def __init__(self, sandbox):
         self.sandbox = sandbox
-        rules = [Rule(API + op.path, methods=[op.method], endpoint=("etsy", op)) for op in OPERATIONS]
+        rules = [
+            Rule(API + op.path, methods=[op.method], endpoint=("etsy", op)) for op in OPERATIONS
+        ]
         rules += [
             Rule("/v3/public/oauth/token", methods=["POST"], endpoint=("token", None)),
             Rule("/oauth/connect", methods=["GET"], endpoint=("connect", oauth.connect_get)),
             Rule("/oauth/connect", methods=["POST"], endpoint=("connect", oauth.connect_post)),
-            Rule("/api/webhooks/<webhook_id>/<token>", methods=["POST"], endpoint=("discord", None)),
-            Rule("/_sandbox/images/<int:image_id>/<size>.png", methods=["GET"], endpoint=("image", None)),
+            Rule(
+                "/api/webhooks/<webhook_id>/<token>", methods=["POST"], endpoint=("discord", None)
+            ),
+            Rule(
+                "/_sandbox/images/<int:image_id>/<size>.png",
+                methods=["GET"],
+                endpoint=("image", None),
+            ),
             Rule("/_sandbox/<path:action>", methods=["GET", "POST"], endpoint=("control", None)),
         ]
         self.url_map = Map(rules, strict_slashes=False)
@@ -146,11 +233,12 @@ class SandboxApp:
     def _unrouted(self, request, exc):
         if request.path.startswith("/v3/"):
             status = 405 if isinstance(exc, MethodNotAllowed) else 404
-            return json_response(status, {"error": f"No route for {request.method} {request.path}"},
-                                 {"x-etsy-request-uuid": _request_uuid()})
-        if isinstance(exc, HTTPException):
-            return exc.get_response()
-        raise exc
+            return json_response(
+                status,
+                {"error": f"No route for {request.method} {request.path}"},
+                {"x-etsy-request-uuid": _request_uuid()},
+            )
+        return exc.get_response()
 
     # -- Etsy resource calls -------------------------------------------------------------------
 
@@ -185,8 +273,14 @@ class SandboxApp:
         world = self.sandbox.world
         with world.lock:
             grant = self._check_bearer(op, request, app)
-            call = Call(self.sandbox, request, app, grant, request.host_url.rstrip("/"),
-                        repeat_receipt=bool(fault and fault.repeat_receipt))
+            call = Call(
+                self.sandbox,
+                request,
+                app,
+                grant,
+                request.host_url.rstrip("/"),
+                repeat_receipt=bool(fault and fault.repeat_receipt),
+            )
             body = op.handler(call, **args)
             payload = php_json(body)
         return replacement or (200, payload, {})
@@ -219,8 +313,9 @@ class SandboxApp:
         grant = self.sandbox.tokens.check_access(token.strip(), app.keystring)
         missing = [scope for scope in op.scopes if scope not in grant.scopes]
         if missing:
-            raise ApiError(403, "insufficient_scope",
-                           f"This request requires the scope: {' '.join(missing)}")
+            raise ApiError(
+                403, "insufficient_scope", f"This request requires the scope: {' '.join(missing)}"
+            )
         return grant
 
     # -- OAuth ---------------------------------------------------------------------------------

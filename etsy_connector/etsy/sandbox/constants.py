@@ -12,8 +12,20 @@ DEFAULT_APPLICATION_ID = 1048576
 
 # The 12 scopes of the 2026-08-17 spec (securitySchemes.oauth2); the 8 dropped ones are refused.
 KNOWN_SCOPES = frozenset(
-    "address_r address_w email_r listings_d listings_r listings_w profile_r profile_w "
-    "shops_r shops_w transactions_r transactions_w".split()
+    (
+        "address_r",
+        "address_w",
+        "email_r",
+        "listings_d",
+        "listings_r",
+        "listings_w",
+        "profile_r",
+        "profile_w",
+        "shops_r",
+        "shops_w",
+        "transactions_r",
+        "transactions_w",
+    )
 )
 
 DEFAULT_PER_SECOND = 10
@@ -40,10 +52,3 @@ ERR_READINESS = "A readiness_state_id is required for physical listings."
 ERR_PROPERTY_VALUES = "Property values can't be empty"
 ERR_ZERO_QUANTITY = "One offering must have quantity greater than 0"
 ERR_SERVER = "Server Error"
-
-# Carrier slugs of Etsy's fulfillment tutorial (a subset: the common ones plus `other`).
-CARRIER_SLUGS = frozenset(
-    "usps ups fedex dhl dhl-express dhl-germany deutsch-post royal-mail parcelforce canada-post "
-    "australia-post colissimo la-poste-colissimo hermes-uk dpd dpd-uk gls japan-post "
-    "india-post other".split()
-)

@@ -25,7 +25,9 @@ POST_ACTIONS = {
     "reset": lambda sb, a: _done(sb.reset()),
     "register_app": lambda sb, a: _done(sb.register_app(**a)),
     "auto_approve": lambda sb, a: _done(setattr(sb, "auto_approve", bool(a.get("value", True)))),
-    "access_token_lifetime": lambda sb, a: _done(setattr(sb, "access_token_lifetime", int(a["seconds"]))),
+    "access_token_lifetime": lambda sb, a: _done(
+        setattr(sb, "access_token_lifetime", int(a["seconds"]))
+    ),
     "receipt_status_style": lambda sb, a: _done(setattr(sb, "receipt_status_style", a["value"])),
     "login_as": lambda sb, a: _done(sb.login_as(**a)),
     "advance_clock": lambda sb, a: _done(sb.advance_clock(**a)),

@@ -23,14 +23,17 @@ MAX_EMBED_TOTAL = 6000
 
 
 def _json(status, body, headers=None):
-    return Response(json.dumps(body), status=status, headers=headers or {},
-                    content_type="application/json")
+    return Response(
+        json.dumps(body), status=status, headers=headers or {}, content_type="application/json"
+    )
 
 
 def _form_error(field, message):
-    return {"code": 50035, "errors": {field: {"_errors": [{"code": "BASE_TYPE_MAX_LENGTH",
-                                                          "message": message}]}},
-            "message": "Invalid Form Body"}
+    return {
+        "code": 50035,
+        "errors": {field: {"_errors": [{"code": "BASE_TYPE_MAX_LENGTH", "message": message}]}},
+        "message": "Invalid Form Body",
+    }
 
 
 class DiscordSink:
@@ -76,8 +79,9 @@ class DiscordSink:
         """Answer one webhook execution."""
         with self._lock:
             response = self._answer(request, webhook_id, token)
-            self.attempts.append({"webhook_id": webhook_id, "status": response.status_code,
-                                  "time": time.time()})
+            self.attempts.append(
+                {"webhook_id": webhook_id, "status": response.status_code, "time": time.time()}
+            )
             return response
 
     def _answer(self, request, webhook_id, token):
@@ -100,11 +104,18 @@ class DiscordSink:
 
     def _fault_response(self, status, retry_after, body):
         if status == 429:
-            body = body or {"message": "You are being rate limited.", "retry_after": retry_after,
-                            "global": False}
-            headers = {"retry-after": str(max(1, math.ceil(retry_after))),
-                       "x-ratelimit-limit": "5", "x-ratelimit-remaining": "0",
-                       "x-ratelimit-reset-after": str(retry_after), "x-ratelimit-scope": "shared"}
+            body = body or {
+                "message": "You are being rate limited.",
+                "retry_after": retry_after,
+                "global": False,
+            }
+            headers = {
+                "retry-after": str(max(1, math.ceil(retry_after))),
+                "x-ratelimit-limit": "5",
+                "x-ratelimit-remaining": "0",
+                "x-ratelimit-reset-after": str(retry_after),
+                "x-ratelimit-scope": "shared",
+            }
             return _json(429, body, headers)
         return _json(status, body or {"message": "500: Internal Server Error", "code": 0})
 
@@ -112,9 +123,15 @@ class DiscordSink:
         self._sequence += 1
         now_ms = int(time.time() * 1000)
         message_id = str(((now_ms - DISCORD_EPOCH_MS) << 22) | (self._sequence & 0xFFF))
-        self.posts.append({"webhook_id": webhook_id, "payload": payload,
-                           "query": request.args.to_dict(), "message_id": message_id,
-                           "time": now_ms / 1000})
+        self.posts.append(
+            {
+                "webhook_id": webhook_id,
+                "payload": payload,
+                "query": request.args.to_dict(),
+                "message_id": message_id,
+                "time": now_ms / 1000,
+            }
+        )
         if request.args.get("wait", "").lower() != "true":
             return Response(status=204)
         return _json(200, _message(webhook_id, message_id, payload, now_ms))
@@ -141,8 +158,12 @@ def _embed_chars(embed):
     if not isinstance(embed, dict):
         return 0
     fields = embed.get("fields") or []
-    texts = [embed.get("title"), embed.get("description"), (embed.get("footer") or {}).get("text"),
-             (embed.get("author") or {}).get("name")]
+    texts = [
+        embed.get("title"),
+        embed.get("description"),
+        (embed.get("footer") or {}).get("text"),
+        (embed.get("author") or {}).get("name"),
+    ]
     texts += [f.get(k) for f in fields if isinstance(f, dict) for k in ("name", "value")]
     return sum(len(t) for t in texts if isinstance(t, str))
 
@@ -150,12 +171,27 @@ def _embed_chars(embed):
 def _message(webhook_id, message_id, payload, now_ms):
     stamp = datetime.fromtimestamp(now_ms / 1000, tz=timezone.utc).isoformat()
     return {
-        "id": message_id, "type": 0, "content": payload.get("content") or "",
+        "id": message_id,
+        "type": 0,
+        "content": payload.get("content") or "",
         "channel_id": "1100000000000000000",
-        "author": {"bot": True, "id": webhook_id, "username": payload.get("username") or "Etsy",
-                   "avatar": None, "discriminator": "0000"},
-        "attachments": [], "embeds": payload.get("embeds") or [], "mentions": [],
-        "mention_roles": [], "pinned": False, "mention_everyone": False, "tts": False,
-        "timestamp": stamp, "edited_timestamp": None, "flags": 0, "components": [],
+        "author": {
+            "bot": True,
+            "id": webhook_id,
+            "username": payload.get("username") or "Etsy",
+            "avatar": None,
+            "discriminator": "0000",
+        },
+        "attachments": [],
+        "embeds": payload.get("embeds") or [],
+        "mentions": [],
+        "mention_roles": [],
+        "pinned": False,
+        "mention_everyone": False,
+        "tts": False,
+        "timestamp": stamp,
+        "edited_timestamp": None,
+        "flags": 0,
+        "components": [],
         "webhook_id": webhook_id,
     }

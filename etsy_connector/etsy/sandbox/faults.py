@@ -49,7 +49,11 @@ class Fault:
         if self.status is None and self.body is None:
             return None
         status = self.status or 500
-        body = self.body if self.body is not None else DEFAULT_BODIES.get(status, {"error": ERR_SERVER})
+        body = (
+            self.body
+            if self.body is not None
+            else DEFAULT_BODIES.get(status, {"error": ERR_SERVER})
+        )
         headers = {}
         if status == 429:
             daily = isinstance(body, dict) and body.get("error") == ERR_PER_DAY
@@ -67,15 +71,26 @@ class FaultInjector:
         self._faults = {}
         self._lock = threading.Lock()
 
-    def inject(self, operation, status=None, count=1, hang=None, malformed=False,
-               repeat_receipt=False, body=None, headers=None, process=False):
+    def inject(
+        self,
+        operation,
+        status=None,
+        count=1,
+        hang=None,
+        malformed=False,
+        repeat_receipt=False,
+        body=None,
+        headers=None,
+        process=False,
+    ):
         """Queue a fault for the next `count` calls of `operation`."""
         if operation not in self.operations:
             raise ValueError(f"Unknown operation {operation!r}; known: {sorted(self.operations)}")
         if count < 1:
             raise ValueError("count must be at least 1")
-        fault = Fault(status, hang, malformed, repeat_receipt, body, dict(headers or {}),
-                      process, count)
+        fault = Fault(
+            status, hang, malformed, repeat_receipt, body, dict(headers or {}), process, count
+        )
         with self._lock:
             self._faults.setdefault(operation, deque()).append(fault)
         return fault

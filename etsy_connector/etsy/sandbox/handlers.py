@@ -13,7 +13,6 @@ from .constants import ERR_OFFSET, MAX_BATCH_IDS, MAX_OFFSET
 from .errors import bad_request, forbidden, not_found
 from .inventory import expected, validate_inventory
 from .params import ASCENDING, LEGACY, LIMIT, OFFSET, SORT_ORDERS, Param, parse_params
-from .tokens import token_error
 
 TIMESTAMP_MIN = 946684800
 RECEIPT_PARAMS = (
@@ -21,30 +20,87 @@ RECEIPT_PARAMS = (
     Param("max_created", "int", minimum=TIMESTAMP_MIN),
     Param("min_last_modified", "int", minimum=TIMESTAMP_MIN),
     Param("max_last_modified", "int", minimum=TIMESTAMP_MIN),
-    LIMIT, OFFSET,
+    LIMIT,
+    OFFSET,
     Param("sort_on", "enum", default="created", choices=("created", "updated", "receipt_id")),
     Param("sort_order", "enum", default="desc", choices=SORT_ORDERS),
-    Param("was_paid", "bool"), Param("was_shipped", "bool"), Param("was_delivered", "bool"),
-    Param("was_canceled", "bool"), LEGACY,
+    Param("was_paid", "bool"),
+    Param("was_shipped", "bool"),
+    Param("was_delivered", "bool"),
+    Param("was_canceled", "bool"),
+    LEGACY,
 )
 LISTING_STATES = ("active", "inactive", "sold_out", "draft", "expired")
 SHOP_LISTING_PARAMS = (
     Param("state", "enum", default="active", choices=LISTING_STATES),
-    LIMIT, OFFSET,
+    LIMIT,
+    OFFSET,
     Param("sort_on", "enum", default="created", choices=("created", "price", "updated", "score")),
     Param("sort_order", "enum", default="desc", choices=SORT_ORDERS),
     Param("includes", "enum_list", default=(), choices=views.LISTING_INCLUDES),
 )
+WHEN_MADE = (
+    "made_to_order",
+    "2020_2026",
+    "2010_2019",
+    "2007_2009",
+    "before_2007",
+    "2000_2006",
+    "1990s",
+    "1980s",
+    "1970s",
+    "1960s",
+    "1950s",
+    "1940s",
+    "1930s",
+    "1920s",
+    "1910s",
+    "1900s",
+    "1800s",
+    "1700s",
+    "before_1700",
+)
+UPDATE_LISTING_FORM = (
+    Param("title", "str"),
+    Param("description", "str"),
+    Param("tags", "str_list"),
+    Param("materials", "str_list"),
+    Param("should_auto_renew", "bool"),
+    Param("is_taxable", "bool"),
+    Param("is_supply", "bool"),
+    Param("who_made", "enum", choices=("i_did", "someone_else", "collective")),
+    Param("when_made", "enum", choices=WHEN_MADE),
+    Param("taxonomy_id", "int", minimum=1),
+    Param("shop_section_id", "int", minimum=1),
+    Param("featured_rank", "int"),
+    Param("item_weight", "float", minimum=0),
+    Param("item_length", "float", minimum=0),
+    Param("item_width", "float", minimum=0),
+    Param("item_height", "float", minimum=0),
+    Param("item_weight_unit", "enum", choices=("oz", "lb", "g", "kg")),
+    Param("item_dimensions_unit", "enum", choices=("in", "ft", "mm", "cm", "m", "yd", "inches")),
+    Param("state", "enum", choices=("active", "inactive")),
+)
 SINGLE_INCLUDES = Param("includes", "enum_list", default=(), choices=views.SINGLE_LISTING_INCLUDES)
 LISTING_IDS = Param("listing_ids", "int_list", required=True)
-CREATE_SHIPMENT_FORM = (Param("tracking_code", "str"), Param("carrier_name", "str"),
-                        Param("send_bcc", "bool"), Param("note_to_buyer", "str"))
+CREATE_SHIPMENT_FORM = (
+    Param("tracking_code", "str"),
+    Param("carrier_name", "str"),
+    Param("send_bcc", "bool"),
+    Param("note_to_buyer", "str"),
+)
 SHIPMENT_STRING_FIELDS = ("tracking_code", "carrier_name", "note_to_buyer")
 COUNTRY_RE = re.compile(r"[A-Z]{2}\Z")
-RECEIPT_SORT = {"created": "created_timestamp", "updated": "updated_timestamp",
-                "receipt_id": "receipt_id"}
-LISTING_SORT = {"created": "created_timestamp", "updated": "updated_timestamp",
-                "score": "created_timestamp"}
+RECEIPT_SORT = {
+    "created": "created_timestamp",
+    "updated": "updated_timestamp",
+    "receipt_id": "receipt_id",
+}
+LISTING_SORT = {
+    "created": "created_timestamp",
+    "updated": "updated_timestamp",
+    "score": "created_timestamp",
+}
 
 
 @dataclass
@@ -75,22 +131,20 @@ class Call:
     def owned_shop(self, shop_id):
         """The shop, if the token's user owns it; 404 if unknown, 403 if someone else's."""
         shop = self.world.shop(shop_id)
-        if self.grant is None:
-            raise token_error("access_token is missing")
-        if shop.data["user_id"] != self.grant.user_id:
+        if shop.data["user_id"] != self.user_id:
             raise forbidden(f"The authenticated user does not own shop {shop_id}.")
         return shop
 
     def owns_listing(self, record):
         """True when the token's user owns the listing."""
-        return self.grant is not None and record.data["user_id"] == self.grant.user_id
+        return self.user_id is not None and record.data["user_id"] == self.user_id
 
 
 def paged(items, limit, offset):
     """Etsy's `{count, results}` slice; an offset beyond 12,000 is refused."""
     if offset > MAX_OFFSET:
         raise bad_request(ERR_OFFSET)
-    return items[offset:offset + limit]
+    return items[offset : offset + limit]
 
 
 def ping(call):
@@ -101,7 +155,9 @@ def ping(call):
 def token_scopes(call):
     """POST /scopes (form field `token`): the token's scopes. The spec's `Scopes` schema is an
     empty object, so the shape `{"scopes": [...]}` is the sandbox's guess."""
-    fields = call.request.form if call.request.mimetype == "application/x-www-form-urlencoded" else {}
+    fields = (
+        call.request.form if call.request.mimetype == "application/x-www-form-urlencoded" else {}
+    )
     token = parse_params(fields, (Param("token", "str", required=True),))["token"]
     grant = call.sandbox.tokens.check_access(token, call.app.keystring)
     return {"scopes": sorted(grant.scopes)}
@@ -133,8 +189,9 @@ def _linked(world, viewer_id, user_id):
     shop_id = world.shop_by_user.get(viewer_id)
     if shop_id is None:
         return False
-    return any(world.receipts[r].data["buyer_user_id"] == user_id
-               for r in world.shops[shop_id].receipt_ids)
+    return any(
+        world.receipts[r].data["buyer_user_id"] == user_id for r in world.shops[shop_id].receipt_ids
+    )
 
 
 def get_shop(call, shop_id):
@@ -156,28 +213,47 @@ def get_shop_receipts(call, shop_id):
     query = call.query(RECEIPT_PARAMS)
     world = call.world
     records = [world.receipts[r] for r in shop.receipt_ids]
-    records = [r for r in records if _receipt_matches(r, query)]
+    checks = _receipt_checks(query)
+    if checks:
+        records = [r for r in records if all(check(r) for check in checks)]
     key = RECEIPT_SORT[query["sort_on"]]
-    records.sort(key=lambda r: (r.data[key], r.data["receipt_id"]),
-                 reverse=query["sort_order"] not in ASCENDING)
+    records.sort(
+        key=lambda r: (r.data[key], r.data["receipt_id"]),
+        reverse=query["sort_order"] not in ASCENDING,
+    )
     page = paged(records, query["limit"], query["offset"])
     if call.repeat_receipt:
         page = _repeat_receipt(records, page, query["offset"])
     return {"count": len(records), "results": [views.receipt_json(world, r) for r in page]}
 
 
-def _receipt_matches(record, query):
-    data = record.data
-    bounds = (("min_created", "created_timestamp", 1), ("max_created", "created_timestamp", -1),
-              ("min_last_modified", "updated_timestamp", 1),
-              ("max_last_modified", "updated_timestamp", -1))
-    for name, field, sign in bounds:
+def _receipt_checks(query):
+    """One predicate per filter that is set (an unset filter does not filter)."""
+    checks = []
+    bounds = (
+        ("min_created", "created_timestamp", False),
+        ("max_created", "created_timestamp", True),
+        ("min_last_modified", "updated_timestamp", False),
+        ("max_last_modified", "updated_timestamp", True),
+    )
+    for name, field, is_max in bounds:
         limit = query[name]
-        if limit is not None and (data[field] - limit) * sign < 0:
-            return False
-    flags = (("was_paid", data["is_paid"]), ("was_shipped", data["is_shipped"]),
-             ("was_delivered", record.delivered), ("was_canceled", data["status"] == "canceled"))
-    return all(query[name] is None or query[name] == value for name, value in flags)
+        if limit is not None:
+            checks.append(
+                lambda r, f=field, v=limit, upper=is_max: (
+                    (r.data[f] <= v) if upper else (r.data[f] >= v)
+                )
+            )
+    flags = (
+        ("was_paid", lambda r: r.data["is_paid"]),
+        ("was_shipped", lambda r: r.data["is_shipped"]),
+        ("was_delivered", lambda r: r.delivered),
+        ("was_canceled", lambda r: r.data["status"] == "canceled"),
+    )
+    for name, flag in flags:
+        if query[name] is not None:
+            checks.append(lambda r, f=flag, wanted=query[name]: f(r) == wanted)
+    return checks
 
 
 def _repeat_receipt(records, page, offset):
@@ -205,7 +281,9 @@ def update_shop_receipt(call, shop_id, receipt_id):
     call.world.receipt(shop_id, receipt_id)
     fields = {"was_paid": None, "was_shipped": None}
     if call.request.mimetype == "application/x-www-form-urlencoded":
-        fields = parse_params(call.request.form, (Param("was_paid", "bool"), Param("was_shipped", "bool")))
+        fields = parse_params(
+            call.request.form, (Param("was_paid", "bool"), Param("was_shipped", "bool"))
+        )
     data = call.world.update_receipt(shop_id, receipt_id, **fields)
     return views.receipt_json(call.world, call.world.receipts[data["receipt_id"]])
 
@@ -224,8 +302,10 @@ def get_shop_transactions(call, shop_id):
     world = call.world
     transactions = [t for r in shop.receipt_ids for t in world.receipts[r].data["transactions"]]
     transactions.sort(key=lambda t: t["transaction_id"])
-    return {"count": len(transactions),
-            "results": paged(transactions, query["limit"], query["offset"])}
+    return {
+        "count": len(transactions),
+        "results": paged(transactions, query["limit"], query["offset"]),
+    }
 
 
 def get_shop_transaction(call, shop_id, transaction_id):
@@ -281,34 +361,72 @@ def get_listings_by_shop(call, shop_id):
     if query["sort_order"] not in ASCENDING:
         records.reverse()
     page = paged(records, query["limit"], query["offset"])
-    return {"count": len(records),
-            "results": [views.listing_json(world, r, includes=query["includes"], owner=True,
-                                           base_url=call.base_url) for r in page]}
+    return {
+        "count": len(records),
+        "results": [
+            views.listing_json(
+                world, r, includes=query["includes"], owner=True, base_url=call.base_url
+            )
+            for r in page
+        ],
+    }
+
+
+def update_listing(call, shop_id, listing_id):
+    """PATCH /shops/{shop_id}/listings/{listing_id}: form fields only (a JSON body is ignored,
+    as Etsy ignores a body that does not match its encoding). Returns the ShopListing."""
+    call.owned_shop(shop_id)
+    fields = {}
+    if call.request.mimetype == "application/x-www-form-urlencoded":
+        fields = parse_params(call.request.form, UPDATE_LISTING_FORM)
+    if fields.get("title") is not None and not 0 < len(fields["title"]) <= 140:
+        raise bad_request("There was a problem with /title : must be between 1 and 140 characters")
+    record = call.world.update_listing(shop_id, listing_id, fields)
+    return views.listing_base(record, scoped=True)
 
 
 def get_listing(call, listing_id):
     """GET /listings/{listing_id}; inactive, draft and expired listings are the owner's only."""
-    query = call.query((SINGLE_INCLUDES, Param("language", "str"),
-                        Param("allow_suggested_title", "bool")))
+    query = call.query(
+        (SINGLE_INCLUDES, Param("language", "str"), Param("allow_suggested_title", "bool"))
+    )
     record = call.world.listing(listing_id)
     owner = call.owns_listing(record)
     if not owner and record.data["state"] not in ("active", "sold_out"):
         raise not_found(f"Listing with listing_id {listing_id} was not found.")
-    return views.listing_json(call.world, record, includes=query["includes"], owner=owner,
-                              base_url=call.base_url)
+    return views.listing_json(
+        call.world, record, includes=query["includes"], owner=owner, base_url=call.base_url
+    )
 
 
 def get_listings_by_ids(call):
     """GET /listings/batch: up to 100 ids; unknown ids are left out."""
-    query = call.query((LISTING_IDS, SINGLE_INCLUDES, LEGACY, Param("currency", "str"),
-                        Param("buyer_country", "str")))
+    query = call.query(
+        (
+            LISTING_IDS,
+            SINGLE_INCLUDES,
+            LEGACY,
+            Param("currency", "str"),
+            Param("buyer_country", "str"),
+        )
+    )
     ids = _batch_ids(query["listing_ids"])
     world = call.world
     records = [world.listings[i] for i in ids if i in world.listings]
-    return {"count": len(records),
-            "results": [views.listing_json(world, r, includes=query["includes"],
-                                           owner=call.owns_listing(r), scoped=False,
-                                           base_url=call.base_url) for r in records]}
+    return {
+        "count": len(records),
+        "results": [
+            views.listing_json(
+                world,
+                r,
+                includes=query["includes"],
+                owner=call.owns_listing(r),
+                scoped=False,
+                base_url=call.base_url,
+            )
+            for r in records
+        ],
+    }
 
 
 def _batch_ids(ids):
@@ -319,12 +437,19 @@ def _batch_ids(ids):
 
 def get_listing_inventory(call, listing_id):
     """GET /listings/{listing_id}/inventory; SKUs only for the owner."""
-    query = call.query((Param("show_deleted", "bool", default=False),
-                        Param("includes", "enum", choices=("Listing",))))
+    query = call.query(
+        (
+            Param("show_deleted", "bool", default=False),
+            Param("includes", "enum", choices=("Listing",)),
+        )
+    )
     record = call.world.listing(listing_id)
-    return views.inventory_json(record, owner=call.owns_listing(record),
-                                show_deleted=query["show_deleted"],
-                                with_listing=query["includes"] == "Listing")
+    return views.inventory_json(
+        record,
+        owner=call.owns_listing(record),
+        show_deleted=query["show_deleted"],
+        with_listing=query["includes"] == "Listing",
+    )
 
 
 def get_inventories_by_ids(call):
@@ -335,10 +460,20 @@ def get_inventories_by_ids(call):
     if missing:
         raise not_found(f"Listings not found: {','.join(str(i) for i in missing)}")
     records = [world.listings[i] for i in ids]
-    return {"count": len(records),
-            "results": [views.listing_json(world, r, includes=("Inventory",),
-                                           owner=call.owns_listing(r), scoped=False,
-                                           base_url=call.base_url) for r in records]}
+    return {
+        "count": len(records),
+        "results": [
+            views.listing_json(
+                world,
+                r,
+                includes=("Inventory",),
+                owner=call.owns_listing(r),
+                scoped=False,
+                base_url=call.base_url,
+            )
+            for r in records
+        ],
+    }
 
 
 def update_listing_inventory(call, listing_id):
@@ -356,9 +491,11 @@ def update_listing_inventory(call, listing_id):
             body = None
     shop = world.shops[record.data["shop_id"]]
     products, arrays = validate_inventory(
-        body, digital=record.data["listing_type"] == "download",
+        body,
+        digital=record.data["listing_type"] == "download",
         readiness_ids={p["readiness_state_id"] for p in shop.readiness},
-        max_properties=int(query["max_variations_supported"] or 2))
+        max_properties=int(query["max_variations_supported"] or 2),
+    )
     record = world.replace_inventory(listing_id, products, arrays)
     return views.inventory_json(record, owner=True)
 
@@ -367,8 +504,10 @@ def get_readiness_definitions(call, shop_id):
     """GET /shops/{shop_id}/readiness-state-definitions."""
     shop = call.owned_shop(shop_id)
     query = call.query((LIMIT, OFFSET))
-    return {"count": len(shop.readiness),
-            "results": paged(shop.readiness, query["limit"], query["offset"])}
+    return {
+        "count": len(shop.readiness),
+        "results": paged(shop.readiness, query["limit"], query["offset"]),
+    }
 
 
 def get_shipping_carriers(call):
@@ -378,9 +517,14 @@ def get_shipping_carriers(call):
         raise bad_request(f"Invalid value '{country}' for 'origin_country_iso'.")
     carriers = CARRIERS.get(country, CARRIERS["default"])
     results = [
-        {"shipping_carrier_id": carrier_id, "name": name,
-         "domestic_classes": [{"mail_class_key": key, "name": label} for key, label in domestic],
-         "international_classes": [{"mail_class_key": key, "name": label} for key, label in international]}
+        {
+            "shipping_carrier_id": carrier_id,
+            "name": name,
+            "domestic_classes": [{"mail_class_key": key, "name": label} for key, label in domestic],
+            "international_classes": [
+                {"mail_class_key": key, "name": label} for key, label in international
+            ],
+        }
         for carrier_id, name, domestic, international in carriers
     ]
     return {"count": len(results), "results": results}
@@ -388,14 +532,31 @@ def get_shipping_carriers(call):
 
 CARRIERS = {
     "US": [
-        (1, "USPS", [("usps_ground_advantage", "Ground Advantage"), ("usps_priority", "Priority Mail")],
-         [("usps_first_class_international", "First-Class Package International")]),
+        (
+            1,
+            "USPS",
+            [("usps_ground_advantage", "Ground Advantage"), ("usps_priority", "Priority Mail")],
+            [("usps_first_class_international", "First-Class Package International")],
+        ),
         (2, "UPS", [("ups_ground", "Ground")], [("ups_worldwide_saver", "Worldwide Saver")]),
-        (3, "FedEx", [("fedex_home_delivery", "Home Delivery")], [("fedex_international_economy", "International Economy")]),
+        (
+            3,
+            "FedEx",
+            [("fedex_home_delivery", "Home Delivery")],
+            [("fedex_international_economy", "International Economy")],
+        ),
     ],
-    "GB": [(10, "Royal Mail", [("royal_mail_tracked_48", "Tracked 48")],
-            [("royal_mail_international_tracked", "International Tracked")])],
-    "DE": [(20, "DHL", [("dhl_paket", "Paket")], [("dhl_paket_international", "Paket International")]),
-           (21, "Deutsche Post", [("deutsche_post_brief", "Brief")], [])],
+    "GB": [
+        (
+            10,
+            "Royal Mail",
+            [("royal_mail_tracked_48", "Tracked 48")],
+            [("royal_mail_international_tracked", "International Tracked")],
+        )
+    ],
+    "DE": [
+        (20, "DHL", [("dhl_paket", "Paket")], [("dhl_paket_international", "Paket International")]),
+        (21, "Deutsche Post", [("deutsche_post_brief", "Brief")], []),
+    ],
     "default": [(99, "Other", [("other", "Other")], [("other", "Other")])],
 }

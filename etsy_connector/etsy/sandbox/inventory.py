@@ -29,14 +29,23 @@ from .constants import (
 from .errors import bad_request
 from .shapes import group_key
 
-TOP_KEYS = ("products", "price_on_property", "quantity_on_property", "sku_on_property",
-            "readiness_state_on_property")
+TOP_KEYS = (
+    "products",
+    "price_on_property",
+    "quantity_on_property",
+    "sku_on_property",
+    "readiness_state_on_property",
+)
 PRODUCT_KEYS = ("sku", "property_values", "offerings")
 OFFERING_KEYS = ("price", "quantity", "is_enabled", "readiness_state_id")
 PROPERTY_KEYS = ("property_id", "value_ids", "scale_id", "property_name", "values")
 ARRAY_NAMES = TOP_KEYS[1:]
-CONSISTENT = (("price", "price_on_property"), ("quantity", "quantity_on_property"),
-              ("sku", "sku_on_property"), ("readiness_state_id", "readiness_state_on_property"))
+CONSISTENT = (
+    ("price", "price_on_property"),
+    ("quantity", "quantity_on_property"),
+    ("sku", "sku_on_property"),
+    ("readiness_state_id", "readiness_state_on_property"),
+)
 
 
 def php_type(value):
@@ -73,9 +82,13 @@ def validate_inventory(body, *, digital, readiness_ids, max_properties=2):
     arrays = [_int_array(body, name) for name in ARRAY_NAMES]
     normalized = [_check_product(p, len(products), digital, readiness_ids) for p in products]
     _check_properties(normalized, max_properties)
-    for attribute, array in zip(("price", "quantity", "sku", "readiness_state_id"), arrays, strict=True):
+    for attribute, array in zip(
+        ("price", "quantity", "sku", "readiness_state_id"), arrays, strict=True
+    ):
         _check_consistent(normalized, attribute, array)
-    if not any(p["offerings"][0]["is_enabled"] and p["offerings"][0]["quantity"] > 0 for p in normalized):
+    if not any(
+        p["offerings"][0]["is_enabled"] and p["offerings"][0]["quantity"] > 0 for p in normalized
+    ):
         raise bad_request(ERR_ZERO_QUANTITY)
     return normalized, arrays
 
@@ -156,7 +169,11 @@ def _check_property_value(value):
     if not isinstance(value_ids, list) or not all(_is_int(v) and v > 0 for v in value_ids):
         raise expected("array", "value_ids", value_ids)
     values = value.get("values")
-    if not isinstance(values, list) or not values or not all(isinstance(v, str) and v for v in values):
+    if (
+        not isinstance(values, list)
+        or not values
+        or not all(isinstance(v, str) and v for v in values)
+    ):
         raise expected("array", "values", values)
     if any("(" in v or ")" in v for v in values):
         raise bad_request("Property values cannot contain parentheses.")
@@ -166,8 +183,13 @@ def _check_property_value(value):
     name = value.get("property_name")
     if name is not None and not isinstance(name, str):
         raise expected("string", "property_name", name)
-    return {"property_id": property_id, "value_ids": value_ids, "scale_id": scale_id,
-            "property_name": name, "values": values}
+    return {
+        "property_id": property_id,
+        "value_ids": value_ids,
+        "scale_id": scale_id,
+        "property_name": name,
+        "values": values,
+    }
 
 
 def _check_offering(offering, digital, readiness_ids):
@@ -177,18 +199,25 @@ def _check_offering(offering, digital, readiness_ids):
     if not _is_number(price):
         raise expected("float", "price", price)
     if not MIN_PRICE <= price <= MAX_PRICE:
-        raise bad_request(f"There was a problem with /price : must be between {MIN_PRICE:.2f} "
-                          f"and {MAX_PRICE:.2f}")
+        raise bad_request(
+            f"There was a problem with /price : must be between {MIN_PRICE:.2f} and {MAX_PRICE:.2f}"
+        )
     quantity = offering.get("quantity")
     if not _is_int(quantity):
         raise expected("int", "quantity", quantity)
     if not 0 <= quantity <= MAX_OFFERING_QUANTITY:
-        raise bad_request(f"There was a problem with /quantity : must be between 0 and {MAX_OFFERING_QUANTITY}")
+        raise bad_request(
+            f"There was a problem with /quantity : must be between 0 and {MAX_OFFERING_QUANTITY}"
+        )
     enabled = offering.get("is_enabled")
     if not isinstance(enabled, bool):
         raise expected("bool", "is_enabled", enabled)
-    return {"price": price, "quantity": quantity, "is_enabled": enabled,
-            "readiness_state_id": _readiness(offering, digital, readiness_ids)}
+    return {
+        "price": price,
+        "quantity": quantity,
+        "is_enabled": enabled,
+        "readiness_state_id": _readiness(offering, digital, readiness_ids),
+    }
 
 
 def _readiness(offering, digital, readiness_ids):
@@ -200,20 +229,28 @@ def _readiness(offering, digital, readiness_ids):
     if not _is_int(readiness_id):
         raise expected("int", "readiness_state_id", readiness_id)
     if readiness_id not in readiness_ids:
-        raise bad_request(f"readiness_state_id {readiness_id} is not a processing profile of this shop.")
+        raise bad_request(
+            f"readiness_state_id {readiness_id} is not a processing profile of this shop."
+        )
     return readiness_id
 
 
 def _check_properties(products, max_properties):
-    property_sets = {tuple(sorted(v["property_id"] for v in p["property_values"])) for p in products}
+    property_sets = {
+        tuple(sorted(v["property_id"] for v in p["property_values"])) for p in products
+    }
     if len(property_sets) > 1:
         raise bad_request("All products must have values for the same properties.")
     if len(next(iter(property_sets))) > max_properties:
         raise bad_request(f"A listing can vary by at most {max_properties} properties.")
-    combinations = [tuple(sorted((v["property_id"], tuple(v["values"])) for v in p["property_values"]))
-                    for p in products]
+    combinations = [
+        tuple(sorted((v["property_id"], tuple(v["values"])) for v in p["property_values"]))
+        for p in products
+    ]
     if len(set(combinations)) != len(combinations):
-        raise bad_request("Duplicate products: each product needs its own combination of property values.")
+        raise bad_request(
+            "Duplicate products: each product needs its own combination of property values."
+        )
 
 
 def _check_consistent(products, attribute, property_ids):

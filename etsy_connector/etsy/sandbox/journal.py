@@ -3,8 +3,17 @@
 import threading
 from collections import deque
 
-SECRET_FIELDS = frozenset(("code", "code_verifier", "refresh_token", "access_token", "token",
-                           "client_secret", "shared_secret"))
+SECRET_FIELDS = frozenset(
+    (
+        "code",
+        "code_verifier",
+        "refresh_token",
+        "access_token",
+        "token",
+        "client_secret",
+        "shared_secret",
+    )
+)
 REDACTED = "<redacted>"
 
 

@@ -1,4 +1,4 @@
-"""Etsy's authorize page (`GET/POST /oauth/connect`) and token endpoint (`POST /v3/public/oauth/token`).
+"""Etsy's authorize page (`/oauth/connect`) and token endpoint (`POST /v3/public/oauth/token`).
 
 The authorize page validates like Etsy (API-NOTES §2): an unknown client or a redirect URI that is
 not registered shows an error page and does NOT redirect ("The requested redirect URL is not
@@ -58,8 +58,13 @@ def connect_get(sandbox, request):
         if state:
             params["state"] = state
         return _redirect(with_query(redirect_uri, params))
-    consent = {"keystring": app.keystring, "redirect_uri": redirect_uri, "state": state,
-               "scopes": args["scope"].split(), "challenge": args["code_challenge"]}
+    consent = {
+        "keystring": app.keystring,
+        "redirect_uri": redirect_uri,
+        "state": state,
+        "scopes": args["scope"].split(),
+        "challenge": args["code_challenge"],
+    }
     if sandbox.world.auto_approve:
         return _approve(sandbox, consent)
     request_id = sandbox.tokens.remember_consent(consent)
@@ -73,8 +78,11 @@ def connect_post(sandbox, request):
         return error_page("This authorization request has expired. Please start again.")
     if request.form.get("decision") == "allow":
         return _approve(sandbox, consent)
-    params = {"error": "access_denied", "error_description": "The user denied the request",
-              "state": consent["state"]}
+    params = {
+        "error": "access_denied",
+        "error_description": "The user denied the request",
+        "state": consent["state"],
+    }
     return _redirect(with_query(consent["redirect_uri"], params))
 
 
@@ -110,8 +118,13 @@ def _request_problem(args):
 
 def _approve(sandbox, consent):
     user_id = sandbox.world.logged_in_user_id
-    code = sandbox.tokens.new_code(user_id, consent["keystring"], consent["scopes"],
-                                   consent["redirect_uri"], consent["challenge"])
+    code = sandbox.tokens.new_code(
+        user_id,
+        consent["keystring"],
+        consent["scopes"],
+        consent["redirect_uri"],
+        consent["challenge"],
+    )
     return _redirect(with_query(consent["redirect_uri"], {"code": code, "state": consent["state"]}))
 
 
@@ -130,8 +143,11 @@ def _page(title, body, status=200):
 
 def error_page(message):
     """Etsy's own error page: shown to the user, nothing is sent back to the app."""
-    return _page("Etsy - Error", f"<h1>Something went wrong</h1><p class='error'>{html.escape(message)}</p>",
-                 status=400)
+    return _page(
+        "Etsy - Error",
+        f"<h1>Something went wrong</h1><p class='error'>{html.escape(message)}</p>",
+        status=400,
+    )
 
 
 def consent_page(sandbox, app, consent, request_id):
@@ -168,8 +184,9 @@ def token_endpoint(sandbox, request):
         for name in ("code", "redirect_uri", "code_verifier"):
             if not fields.get(name):
                 raise ApiError(400, "invalid_request", f"{name} is required")
-        return sandbox.tokens.exchange_code(keystring, fields["code"], fields["redirect_uri"],
-                                            fields["code_verifier"])
+        return sandbox.tokens.exchange_code(
+            keystring, fields["code"], fields["redirect_uri"], fields["code_verifier"]
+        )
     if not fields.get("refresh_token"):
         raise ApiError(400, "invalid_request", "refresh_token is required")
     return sandbox.tokens.rotate(keystring, fields["refresh_token"])

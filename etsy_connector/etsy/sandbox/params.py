@@ -9,6 +9,7 @@ separated without brackets, and when a key repeats the last value wins (so a cli
 import re
 from dataclasses import dataclass
 
+from .constants import MAX_LIMIT
 from .errors import bad_request
 
 _INT_RE = re.compile(r"-?\d+\Z")
@@ -19,7 +20,7 @@ _FALSE = ("false", "0")
 
 @dataclass(frozen=True)
 class Param:
-    """One typed parameter: kind is int, float, bool, str, enum, int_list or enum_list."""
+    """One typed parameter: int, float, bool, str, enum, int_list, str_list or enum_list."""
 
     name: str
     kind: str
@@ -31,7 +32,7 @@ class Param:
 
 
 def parse_params(source, params):
-    """Parse `source` (a werkzeug MultiDict or a plain dict) against `params`; unknown keys are ignored."""
+    """Parse `source` (a MultiDict or a dict) against `params`; unknown keys are ignored."""
     values = {}
     for param in params:
         raw = _last(source, param.name)
@@ -95,14 +96,17 @@ def _parse_str(param, raw):
 
 def _parse_enum(param, raw):
     if raw not in param.choices:
-        raise bad_request(
-            f"Invalid value '{raw}' for '{param.name}'. Expected one of: {', '.join(param.choices)}."
-        )
+        choices = ", ".join(param.choices)
+        raise bad_request(f"Invalid value '{raw}' for '{param.name}'. Expected one of: {choices}.")
     return raw
 
 
 def _split(raw):
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def _parse_str_list(param, raw):
+    return _split(raw)
 
 
 def _parse_int_list(param, raw):
@@ -123,11 +127,12 @@ _PARSERS = {
     "str": _parse_str,
     "enum": _parse_enum,
     "int_list": _parse_int_list,
+    "str_list": _parse_str_list,
     "enum_list": _parse_enum_list,
 }
 
 SORT_ORDERS = ("asc", "ascending", "desc", "descending", "up", "down")
 ASCENDING = frozenset(("asc", "ascending", "up"))
-LIMIT = Param("limit", "int", default=25, minimum=1, maximum=100)
+LIMIT = Param("limit", "int", default=25, minimum=1, maximum=MAX_LIMIT)
 OFFSET = Param("offset", "int", default=0, minimum=0)
 LEGACY = Param("legacy", "bool")

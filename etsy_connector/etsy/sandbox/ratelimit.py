@@ -33,12 +33,14 @@ class RateLimiter:
         _expire(day, now - DAY)
         if len(second) >= world.per_second:
             wait = max(1, math.ceil(second[0] + 1.0 - now))
-            raise ApiError(429, ERR_PER_SECOND,
-                           headers=self._headers(0, world.per_day - len(day), wait))
+            raise ApiError(
+                429, ERR_PER_SECOND, headers=self._headers(0, world.per_day - len(day), wait)
+            )
         if len(day) >= world.per_day:
             wait = max(1, math.ceil(day[0] + DAY - now))
-            raise ApiError(429, ERR_PER_DAY,
-                           headers=self._headers(world.per_second - len(second), 0, wait))
+            raise ApiError(
+                429, ERR_PER_DAY, headers=self._headers(world.per_second - len(second), 0, wait)
+            )
         second.append(now)
         day.append(now)
         return self._headers(world.per_second - len(second), world.per_day - len(day))

@@ -21,8 +21,12 @@ class SandboxServer:
         self.host = host
         self.port = self._server.server_port
         self.url = f"http://{host}:{self.port}"
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,),
-                                        name=f"etsy-sandbox-{self.port}", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            args=(0.05,),
+            name=f"etsy-sandbox-{self.port}",
+            daemon=True,
+        )
         self._thread.start()
 
     def stop(self):

@@ -9,12 +9,23 @@ import hashlib
 DIVISOR = 100
 PERSONALIZATION_PROPERTY_ID = 54
 COUNTRY_NAMES = {
-    "US": "United States", "GB": "United Kingdom", "DE": "Germany", "FR": "France",
-    "IT": "Italy", "ES": "Spain", "NL": "The Netherlands", "GR": "Greece", "JP": "Japan",
-    "CA": "Canada", "AU": "Australia", "IN": "India", "IE": "Ireland", "AT": "Austria",
+    "US": "United States",
+    "GB": "United Kingdom",
+    "DE": "Germany",
+    "FR": "France",
+    "IT": "Italy",
+    "ES": "Spain",
+    "NL": "The Netherlands",
+    "GR": "Greece",
+    "JP": "Japan",
+    "CA": "Canada",
+    "AU": "Australia",
+    "IN": "India",
+    "IE": "Ireland",
+    "AT": "Austria",
 }
 # Address layouts: postcode before the city in most of Europe, after it in the Anglosphere.
-_POSTCODE_FIRST = frozenset("DE FR IT ES NL GR AT".split())
+_POSTCODE_FIRST = frozenset(["DE", "FR", "IT", "ES", "NL", "GR", "AT"])
 
 
 def money(amount, currency_code):
@@ -24,7 +35,7 @@ def money(amount, currency_code):
 
 def to_minor(price):
     """A price in major units (the PUT's float) to integer minor units, rounding half up."""
-    return int(round(price * DIVISOR + 1e-9))
+    return round(price * DIVISOR + 1e-9)
 
 
 def group_key(product, property_ids):
@@ -43,7 +54,9 @@ def format_address(name, first_line, second_line, city, state, zip_code, country
     if country_iso in _POSTCODE_FIRST:
         lines.append(" ".join(part for part in (zip_code, (city or "").upper()) if part))
     else:
-        locality = ", ".join(part for part in (city, " ".join(p for p in (state, zip_code) if p)) if part)
+        locality = ", ".join(
+            part for part in (city, " ".join(p for p in (state, zip_code) if p)) if part
+        )
         lines.append(locality)
     lines.append(COUNTRY_NAMES.get(country_iso, country_iso or ""))
     return "\n".join(line for line in lines if line)

@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 from . import shapes
 from .constants import (
     ACCESS_TOKEN_LIFETIME,
+    DEFAULT_APPLICATION_ID,
     DEFAULT_PER_DAY,
     DEFAULT_PER_SECOND,
     ERR_TRACKING,
@@ -49,16 +50,41 @@ DAY_SECONDS = 86400
 LISTING_LIFETIME = 120 * DAY_SECONDS
 SALES_TAX = {"CA": 0.0725, "NY": 0.04, "TX": 0.0625, "WA": 0.065, "IL": 0.0625, "FL": 0.06}
 DEFAULT_SALES_TAX = 0.05
-VAT = {"GB": 0.20, "DE": 0.19, "FR": 0.20, "IT": 0.22, "ES": 0.21, "NL": 0.21, "GR": 0.24,
-       "IE": 0.23, "AT": 0.20}
-RECEIPT_STATUSES = ("paid", "completed", "open", "payment processing", "canceled",
-                    "fully refunded", "partially refunded")
+VAT = {
+    "GB": 0.20,
+    "DE": 0.19,
+    "FR": 0.20,
+    "IT": 0.22,
+    "ES": 0.21,
+    "NL": 0.21,
+    "GR": 0.24,
+    "IE": 0.23,
+    "AT": 0.20,
+}
+RECEIPT_STATUSES = (
+    "paid",
+    "completed",
+    "open",
+    "payment processing",
+    "canceled",
+    "fully refunded",
+    "partially refunded",
+)
 _ID_STARTS = {
-    "user": (781234560, 7), "shop": (40213578, 11), "listing": (1561234501, 17),
-    "product": (11230000001, 3), "offering": (12340000001, 3), "receipt": (3312345601, 13),
-    "transaction": (4123456701, 7), "shipment": (1301234567001, 19), "image": (5512345601, 5),
-    "readiness": (1402345601, 1), "value": (52000000001, 9), "question": (1700000001, 1),
-    "shipping_profile": (208189665801, 1), "destination": (300000001, 1),
+    "user": (781234560, 7),
+    "shop": (40213578, 11),
+    "listing": (1561234501, 17),
+    "product": (11230000001, 3),
+    "offering": (12340000001, 3),
+    "receipt": (3312345601, 13),
+    "transaction": (4123456701, 7),
+    "shipment": (1301234567001, 19),
+    "image": (5512345601, 5),
+    "readiness": (1402345601, 1),
+    "value": (52000000001, 9),
+    "question": (1700000001, 1),
+    "shipping_profile": (208189665801, 1),
+    "destination": (300000001, 1),
 }
 
 
@@ -66,7 +92,9 @@ class Ids:
     """Deterministic id sequences, one per kind, shaped like Etsy's (long, not consecutive)."""
 
     def __init__(self):
-        self._counters = {kind: itertools.count(start, step) for kind, (start, step) in _ID_STARTS.items()}
+        self._counters = {
+            kind: itertools.count(start, step) for kind, (start, step) in _ID_STARTS.items()
+        }
 
     def next(self, kind):
         """The next id of `kind`."""
@@ -178,12 +206,19 @@ class World:
 
     # -- apps, users, shops ------------------------------------------------------------------
 
-    def register_app(self, keystring, shared_secret, redirect_uris=(), name=None,
-                     allow_loopback=False):
+    def register_app(
+        self, keystring, shared_secret, redirect_uris=(), name=None, allow_loopback=False
+    ):
         """Register (or replace) an app; returns it."""
         with self.lock:
-            app = App(keystring, shared_secret, name or f"App {len(self.apps) + 1}",
-                      1048576 + len(self.apps), list(redirect_uris), allow_loopback)
+            app = App(
+                keystring,
+                shared_secret,
+                name or f"App {len(self.apps) + 1}",
+                DEFAULT_APPLICATION_ID + len(self.apps),
+                list(redirect_uris),
+                allow_loopback,
+            )
             self.apps[keystring] = app
             return app
 
@@ -194,23 +229,38 @@ class World:
             self.users[user_id] = shapes.user(user_id, first_name, last_name, email)
             return user_id
 
-    def add_shop(self, shop_name, currency_code="USD", country_iso="US", first_name="Shop",
-                 last_name="Owner", email=None, created=None):
+    def add_shop(
+        self,
+        shop_name,
+        currency_code="USD",
+        country_iso="US",
+        first_name="Shop",
+        last_name="Owner",
+        email=None,
+        created=None,
+    ):
         """A seller with a shop, two processing profiles and a shipping profile."""
         with self.lock:
             created = created or self.now()
             user_id = self.add_user(first_name, last_name, email)
             shop_id = self.ids.next("shop")
-            data = shapes.shop(shop_id, user_id, shop_name, shop_name.lower(), currency_code,
-                               country_iso, created)
+            data = shapes.shop(
+                shop_id, user_id, shop_name, shop_name.lower(), currency_code, country_iso, created
+            )
             readiness = [
                 self._add_readiness(shop_id, "ready_to_ship", 1, 2),
                 self._add_readiness(shop_id, "made_to_order", 3, 5),
             ]
             profile = shapes.shipping_profile(
-                self.ids.next("shipping_profile"), user_id, country_iso, currency_code,
-                [(self.ids.next("destination"), country_iso, 599, 199),
-                 (self.ids.next("destination"), None, 1499, 499)])
+                self.ids.next("shipping_profile"),
+                user_id,
+                country_iso,
+                currency_code,
+                [
+                    (self.ids.next("destination"), country_iso, 599, 199),
+                    (self.ids.next("destination"), None, 1499, 499),
+                ],
+            )
             self.shops[shop_id] = ShopRecord(data, readiness, profile)
             self.shop_by_user[user_id] = shop_id
             if self.logged_in_user_id is None:
@@ -218,8 +268,9 @@ class World:
             return {"user_id": user_id, "shop_id": shop_id}
 
     def _add_readiness(self, shop_id, state, min_days, max_days):
-        profile = shapes.processing_profile(shop_id, self.ids.next("readiness"), state,
-                                            min_days, max_days)
+        profile = shapes.processing_profile(
+            shop_id, self.ids.next("readiness"), state, min_days, max_days
+        )
         self.readiness[profile["readiness_state_id"]] = profile
         return profile
 
@@ -253,11 +304,27 @@ class World:
 
     # -- listings and inventory ----------------------------------------------------------------
 
-    def add_listing(self, shop_id, *, title, products, description="", state="active",
-                    listing_type="physical", price_on_property=(), quantity_on_property=(),
-                    sku_on_property=(), readiness_state_on_property=(), tags=(), materials=(),
-                    personalization_instructions=None, created=None, image_count=2,
-                    taxonomy_id=1102, file_data=""):
+    def add_listing(
+        self,
+        shop_id,
+        *,
+        title,
+        products,
+        description="",
+        state="active",
+        listing_type="physical",
+        price_on_property=(),
+        quantity_on_property=(),
+        sku_on_property=(),
+        readiness_state_on_property=(),
+        tags=(),
+        materials=(),
+        personalization_instructions=None,
+        created=None,
+        image_count=2,
+        taxonomy_id=1102,
+        file_data="",
+    ):
         """Create a listing from product specs (see `_product_from_spec`); returns listing_id."""
         with self.lock:
             shop = self.shop(shop_id)
@@ -267,15 +334,30 @@ class World:
             default_readiness = None if digital else shop.readiness[0]["readiness_state_id"]
             inventory = Inventory(
                 [self._product_from_spec(spec, shop, default_readiness) for spec in products],
-                list(price_on_property), list(quantity_on_property), list(sku_on_property),
-                list(readiness_state_on_property))
+                list(price_on_property),
+                list(quantity_on_property),
+                list(sku_on_property),
+                list(readiness_state_on_property),
+            )
             images = [(self.ids.next("image"), rank, created) for rank in range(1, image_count + 1)]
             personalization = None
             if personalization_instructions:
                 personalization = shapes.personalization(
-                    self.ids.next("question"), personalization_instructions, 40)
-            data = self._listing_data(shop, listing_id, title, description, state, listing_type,
-                                      tags, materials, taxonomy_id, file_data, created)
+                    self.ids.next("question"), personalization_instructions, 40
+                )
+            data = self._listing_data(
+                shop,
+                listing_id,
+                title,
+                description,
+                state,
+                listing_type,
+                tags,
+                materials,
+                taxonomy_id,
+                file_data,
+                created,
+            )
             data["is_personalizable"] = personalization is not None
             record = ListingRecord(data, inventory, images, personalization)
             self.listings[listing_id] = record
@@ -290,48 +372,98 @@ class World:
             "product_id": self.ids.next("product"),
             "sku": spec.get("sku") or "",
             "is_deleted": False,
-            "offerings": [{
-                "offering_id": self.ids.next("offering"),
-                "quantity": spec["quantity"],
-                "is_enabled": spec.get("enabled", True),
-                "is_deleted": False,
-                "price": shapes.money(spec["price"], currency),
-                "readiness_state_id": spec.get("readiness_state_id", default_readiness),
-            }],
+            "offerings": [
+                {
+                    "offering_id": self.ids.next("offering"),
+                    "quantity": spec["quantity"],
+                    "is_enabled": spec.get("enabled", True),
+                    "is_deleted": False,
+                    "price": shapes.money(spec["price"], currency),
+                    "readiness_state_id": spec.get("readiness_state_id", default_readiness),
+                }
+            ],
             "property_values": [
-                {"property_id": pid, "property_name": name, "scale_id": None, "scale_name": None,
-                 "value_ids": [self.value_id(pid, value)], "values": [value]}
+                {
+                    "property_id": pid,
+                    "property_name": name,
+                    "scale_id": None,
+                    "scale_name": None,
+                    "value_ids": [self.value_id(pid, value)],
+                    "values": [value],
+                }
                 for pid, name, value in spec.get("properties", ())
             ],
         }
 
-    def _listing_data(self, shop, listing_id, title, description, state, listing_type, tags,
-                      materials, taxonomy_id, file_data, created):
+    def _listing_data(
+        self,
+        shop,
+        listing_id,
+        title,
+        description,
+        state,
+        listing_type,
+        tags,
+        materials,
+        taxonomy_id,
+        file_data,
+        created,
+    ):
         digital = listing_type == "download"
         slug = "-".join(title.lower().split())[:60]
         return {
-            "listing_id": listing_id, "user_id": shop.data["user_id"],
-            "shop_id": shop.data["shop_id"], "title": title, "description": description,
-            "rich_description": None, "state": state, "creation_timestamp": created,
-            "created_timestamp": created, "ending_timestamp": created + LISTING_LIFETIME,
-            "original_creation_timestamp": created, "last_modified_timestamp": created,
-            "updated_timestamp": created, "state_timestamp": created, "quantity": 0,
-            "shop_section_id": None, "featured_rank": -1,
-            "url": f"https://www.etsy.com/listing/{listing_id}/{slug}", "num_favorers": 0,
-            "non_taxable": False, "is_taxable": True, "is_customizable": False,
-            "is_personalizable": False, "listing_type": listing_type, "tags": list(tags),
+            "listing_id": listing_id,
+            "user_id": shop.data["user_id"],
+            "shop_id": shop.data["shop_id"],
+            "title": title,
+            "description": description,
+            "rich_description": None,
+            "state": state,
+            "creation_timestamp": created,
+            "created_timestamp": created,
+            "ending_timestamp": created + LISTING_LIFETIME,
+            "original_creation_timestamp": created,
+            "last_modified_timestamp": created,
+            "updated_timestamp": created,
+            "state_timestamp": created,
+            "quantity": 0,
+            "shop_section_id": None,
+            "featured_rank": -1,
+            "url": f"https://www.etsy.com/listing/{listing_id}/{slug}",
+            "num_favorers": 0,
+            "non_taxable": False,
+            "is_taxable": True,
+            "is_customizable": False,
+            "is_personalizable": False,
+            "listing_type": listing_type,
+            "tags": list(tags),
             "materials": list(materials),
-            "shipping_profile_id": None if digital else shop.shipping_profile["shipping_profile_id"],
-            "return_policy_id": None, "processing_min": None, "processing_max": None,
-            "who_made": "i_did", "when_made": "made_to_order", "is_supply": False,
-            "item_weight": None if digital else 12.0, "item_weight_unit": None if digital else "oz",
-            "item_length": None if digital else 4.0, "item_width": None if digital else 4.0,
+            "shipping_profile_id": None
+            if digital
+            else shop.shipping_profile["shipping_profile_id"],
+            "return_policy_id": None,
+            "processing_min": None,
+            "processing_max": None,
+            "who_made": "i_did",
+            "when_made": "made_to_order",
+            "is_supply": False,
+            "item_weight": None if digital else 12.0,
+            "item_weight_unit": None if digital else "oz",
+            "item_length": None if digital else 4.0,
+            "item_width": None if digital else 4.0,
             "item_height": None if digital else 4.5,
-            "item_dimensions_unit": None if digital else "in", "is_private": False,
-            "style": [], "file_data": file_data, "has_variations": False,
-            "should_auto_renew": True, "language": "en-US",
-            "price": shapes.money(0, shop.data["currency_code"]), "converted_price": None,
-            "taxonomy_id": taxonomy_id, "readiness_state_id": None, "suggested_title": None,
+            "item_dimensions_unit": None if digital else "in",
+            "is_private": False,
+            "style": [],
+            "file_data": file_data,
+            "has_variations": False,
+            "should_auto_renew": True,
+            "language": "en-US",
+            "price": shapes.money(0, shop.data["currency_code"]),
+            "converted_price": None,
+            "taxonomy_id": taxonomy_id,
+            "readiness_state_id": None,
+            "suggested_title": None,
         }
 
     def _refresh_listing(self, record, touched):
@@ -372,20 +504,26 @@ class World:
             "product_id": self.ids.next("product"),
             "sku": product.get("sku") or "",
             "is_deleted": False,
-            "offerings": [{
-                "offering_id": self.ids.next("offering"),
-                "quantity": offering["quantity"],
-                "is_enabled": offering["is_enabled"],
-                "is_deleted": False,
-                "price": shapes.money(shapes.to_minor(offering["price"]), currency),
-                "readiness_state_id": offering.get("readiness_state_id"),
-            }],
-            "property_values": [self._property_value_from_put(pv) for pv in product["property_values"]],
+            "offerings": [
+                {
+                    "offering_id": self.ids.next("offering"),
+                    "quantity": offering["quantity"],
+                    "is_enabled": offering["is_enabled"],
+                    "is_deleted": False,
+                    "price": shapes.money(shapes.to_minor(offering["price"]), currency),
+                    "readiness_state_id": offering.get("readiness_state_id"),
+                }
+            ],
+            "property_values": [
+                self._property_value_from_put(pv) for pv in product["property_values"]
+            ],
         }
 
     def _property_value_from_put(self, pv):
         values = list(pv["values"])
-        value_ids = list(pv.get("value_ids") or [self.value_id(pv["property_id"], v) for v in values])
+        value_ids = list(
+            pv.get("value_ids") or [self.value_id(pv["property_id"], v) for v in values]
+        )
         return {
             "property_id": pv["property_id"],
             "property_name": pv.get("property_name") or _CUSTOM_NAMES.get(pv["property_id"]),
@@ -399,14 +537,50 @@ class World:
         """The seller renews a sold-out/expired/inactive listing on Etsy.com (a new fee)."""
         with self.lock:
             record = self.listing(listing_id)
-            now = self.now()
-            if record.data["quantity"] == 0:
-                for product in _same_group(record.inventory, record.inventory.products[0]):
-                    product["offerings"][0]["quantity"] = 1
-            record.data.update(state="active", state_timestamp=now,
-                               ending_timestamp=now + LISTING_LIFETIME)
-            self._refresh_listing(record, touched=now)
+            self._renew(record, self.now())
             return record.data["state"]
+
+    def _renew(self, record, now):
+        if record.data["quantity"] == 0:
+            for product in _same_group(record.inventory, record.inventory.products[0]):
+                product["offerings"][0]["quantity"] = 1
+        record.data.update(
+            state="active", state_timestamp=now, ending_timestamp=now + LISTING_LIFETIME
+        )
+        self._refresh_listing(record, touched=now)
+
+    def update_listing(self, shop_id, listing_id, fields):
+        """updateListing: the given fields change; `state` activates, renews or deactivates."""
+        with self.lock:
+            record = self.listing(listing_id)
+            if record.data["shop_id"] != shop_id:
+                raise not_found(f"Listing {listing_id} does not belong to shop {shop_id}.")
+            changes = {key: value for key, value in fields.items() if value is not None}
+            state = changes.pop("state", None)
+            if "is_taxable" in changes:
+                changes["non_taxable"] = not changes["is_taxable"]
+            now = self.now()
+            record.data.update(changes)
+            if state and state != record.data["state"]:
+                self._change_state(record, state, now)
+            if changes or state:
+                record.data["updated_timestamp"] = record.data["last_modified_timestamp"] = now
+            return record
+
+    def _change_state(self, record, state, now):
+        """inactive: hidden, stock kept. active: sold-out/expired listings are renewed (a fee;
+        quantity 1 if none), drafts are published, inactive ones need stock."""
+        current = record.data["state"]
+        if state == "inactive":
+            record.data.update(state="inactive", state_timestamp=now)
+        elif current in ("sold_out", "expired"):
+            self._renew(record, now)
+        elif current == "draft" and not record.images:
+            raise bad_request("A listing needs at least one image before it can be activated.")
+        elif record.data["quantity"] == 0:
+            raise bad_request("There was a problem with /quantity : cannot be empty")
+        else:
+            record.data.update(state="active", state_timestamp=now)
 
     def set_listing_state(self, listing_id, state):
         """Put a listing into `state` (seed and tests: inactive, draft, expired)."""
@@ -421,31 +595,63 @@ class World:
         with self.lock:
             record = self.listing(listing_id)
             if record.data["state"] != "active":
-                raise ApiError(409, f"Listing {listing_id} is {record.data['state']} and cannot be bought.")
+                raise ApiError(
+                    409, f"Listing {listing_id} is {record.data['state']} and cannot be bought."
+                )
             product = _pick_product(record, product_id, quantity)
             for same in _same_group(record.inventory, product):
                 same["offerings"][0]["quantity"] -= quantity
             now = self.now()
             self._refresh_listing(record, touched=now)
-            line = {"listing_id": listing_id, "product_id": product["product_id"],
-                    "quantity": quantity, "personalization": options.pop("personalization", None)}
-            return self.create_receipt(record.data["shop_id"], buyer, [line], created=now, **options)
+            line = {
+                "listing_id": listing_id,
+                "product_id": product["product_id"],
+                "quantity": quantity,
+                "personalization": options.pop("personalization", None),
+            }
+            return self.create_receipt(
+                record.data["shop_id"], buyer, [line], created=now, **options
+            )
 
     def new_buyer(self, country_iso="US"):
         """A fresh buyer with a plausible address in `country_iso`."""
         number = next(self.buyer_names)
-        first, last = _BUYER_FIRST[number % len(_BUYER_FIRST)], _BUYER_LAST[number % len(_BUYER_LAST)]
+        first, last = (
+            _BUYER_FIRST[number % len(_BUYER_FIRST)],
+            _BUYER_LAST[number % len(_BUYER_LAST)],
+        )
         user_id = self.add_user(first, last, None)
         address = _ADDRESSES.get(country_iso, _ADDRESSES["US"])
-        return {"user_id": user_id, "name": f"{first} {last}",
-                "email": f"{first.lower()}.{last.lower()}{number}@example.com",
-                "first_line": f"{100 + number % 900} {address[0]}", "second_line": None,
-                "city": address[1], "state": address[2], "zip": address[3],
-                "country_iso": country_iso}
+        return {
+            "user_id": user_id,
+            "name": f"{first} {last}",
+            "email": f"{first.lower()}.{last.lower()}{number}@example.com",
+            "first_line": f"{100 + number % 900} {address[0]}",
+            "second_line": None,
+            "city": address[1],
+            "state": address[2],
+            "zip": address[3],
+            "country_iso": country_iso,
+        }
 
-    def create_receipt(self, shop_id, buyer, lines, *, created=None, status="paid", discount=0,
-                       tax=None, vat=None, gift_message=None, gift_wrap=0, shipping=None,
-                       message_from_buyer="", payment_method="cc", receipt_type=0):
+    def create_receipt(
+        self,
+        shop_id,
+        buyer,
+        lines,
+        *,
+        created=None,
+        status="paid",
+        discount=0,
+        tax=None,
+        vat=None,
+        gift_message=None,
+        gift_wrap=0,
+        shipping=None,
+        message_from_buyer="",
+        payment_method="cc",
+        receipt_type=0,
+    ):
         """Build a receipt with consistent Money totals; lines: listing_id, product_id, quantity."""
         with self.lock:
             shop = self.shop(shop_id)
@@ -454,12 +660,23 @@ class World:
             currency = shop.data["currency_code"]
             receipt_id = self.ids.next("receipt")
             domestic = buyer.get("country_iso") == shop.data["shipping_from_country_iso"]
-            transactions = self._transactions(shop, receipt_id, buyer, lines, created, domestic,
-                                              shipping)
+            transactions = self._transactions(
+                shop, receipt_id, buyer, lines, created, domestic, shipping
+            )
             totals = _totals(transactions, buyer, discount, tax, vat, gift_wrap)
             _spread_coupon(transactions, totals["discount_amt"])
-            data = self._receipt_data(shop, receipt_id, buyer, created, totals, currency,
-                                      gift_message, message_from_buyer, payment_method, receipt_type)
+            data = self._receipt_data(
+                shop,
+                receipt_id,
+                buyer,
+                created,
+                totals,
+                currency,
+                gift_message,
+                message_from_buyer,
+                payment_method,
+                receipt_type,
+            )
             data["transactions"] = transactions
             record = ReceiptRecord(data, shop_id)
             self.receipts[receipt_id] = record
@@ -498,8 +715,11 @@ class World:
             else:
                 ship_cost = _shipping_cost(shop, domestic, shipped_first)
                 shipped_first = True
-            transactions.append(self._transaction(shop, receipt_id, buyer, record, product, line,
-                                                  ship_cost, created))
+            transactions.append(
+                self._transaction(
+                    shop, receipt_id, buyer, record, product, line, ship_cost, created
+                )
+            )
         return transactions
 
     def _transaction(self, shop, receipt_id, buyer, record, product, line, ship_cost, created):
@@ -508,17 +728,26 @@ class World:
         offering = product["offerings"][0]
         profile = self.readiness.get(offering["readiness_state_id"])
         variations = [
-            {"property_id": pv["property_id"], "value_id": pv["value_ids"][0] if pv["value_ids"] else None,
-             "formatted_name": pv["property_name"], "formatted_value": ", ".join(pv["values"]),
-             "question_id": None}
+            {
+                "property_id": pv["property_id"],
+                "value_id": pv["value_ids"][0] if pv["value_ids"] else None,
+                "formatted_name": pv["property_name"],
+                "formatted_value": ", ".join(pv["values"]),
+                "question_id": None,
+            }
             for pv in product["property_values"]
         ]
         if line.get("personalization"):
             question = record.personalization["personalization_questions"][0]
-            variations.append({"property_id": shapes.PERSONALIZATION_PROPERTY_ID, "value_id": None,
-                               "formatted_name": "Personalization",
-                               "formatted_value": line["personalization"],
-                               "question_id": question["question_id"]})
+            variations.append(
+                {
+                    "property_id": shapes.PERSONALIZATION_PROPERTY_ID,
+                    "value_id": None,
+                    "formatted_name": "Personalization",
+                    "formatted_value": line["personalization"],
+                    "question_id": question["question_id"],
+                }
+            )
         max_days = profile["max_processing_days"] if profile else None
         return {
             "transaction_id": self.ids.next("transaction"),
@@ -553,10 +782,23 @@ class World:
             "shop_coupon": 0.0,
         }
 
-    def _receipt_data(self, shop, receipt_id, buyer, created, totals, currency, gift_message,
-                      message_from_buyer, payment_method, receipt_type):
-        address = {key: buyer.get(key) for key in
-                   ("first_line", "second_line", "city", "state", "zip", "country_iso")}
+    def _receipt_data(
+        self,
+        shop,
+        receipt_id,
+        buyer,
+        created,
+        totals,
+        currency,
+        gift_message,
+        message_from_buyer,
+        payment_method,
+        receipt_type,
+    ):
+        address = {
+            key: buyer.get(key)
+            for key in ("first_line", "second_line", "city", "state", "zip", "country_iso")
+        }
         data = {
             "receipt_id": receipt_id,
             "receipt_type": receipt_type,
@@ -568,8 +810,14 @@ class World:
             **{key: address[key] for key in ("first_line", "second_line", "city", "state", "zip")},
             "status": "paid",
             "formatted_address": shapes.format_address(
-                buyer["name"], address["first_line"], address["second_line"], address["city"],
-                address["state"], address["zip"], address["country_iso"]),
+                buyer["name"],
+                address["first_line"],
+                address["second_line"],
+                address["city"],
+                address["state"],
+                address["zip"],
+                address["country_iso"],
+            ),
             "country_iso": address["country_iso"],
             "payment_method": payment_method,
             "payment_email": None,
@@ -593,40 +841,52 @@ class World:
     def _apply_initial_status(self, record, status, created):
         """Seed and generators create receipts already paid, shipped, canceled or refunded."""
         data = record.data
-        paid_at = created + 20
+        now = self.now()
+
+        def later(seconds):
+            # Events after the order, but never in the sandbox's future.
+            return max(created, min(created + seconds, now))
+
         if status in ("open", "payment processing"):
             data.update(status=status, is_paid=False)
             return
-        _mark_paid(data, paid_at)
-        digital = all(t["is_digital"] for t in data["transactions"])
-        if status == "completed" and digital:
-            _mark_shipped(data, paid_at)
+        _mark_paid(data, later(20))
+        tracking = f"9400{data['receipt_id']}"
+        if status == "completed" and all(t["is_digital"] for t in data["transactions"]):
+            _mark_shipped(data, later(20))
         elif status == "completed":
-            self._add_shipment(record, "usps", f"9400{data['receipt_id']}", created + 86400)
+            self._add_shipment(record, "usps", tracking, later(DAY_SECONDS))
         elif status == "canceled":
-            self._cancel(record, created + 3600)
+            self._cancel(record, later(3600))
         elif status in ("fully refunded", "partially refunded"):
-            self._add_shipment(record, "usps", f"9400{data['receipt_id']}", created + 86400)
+            self._add_shipment(record, "usps", tracking, later(DAY_SECONDS))
             share = 1 if status == "fully refunded" else 0.5
-            self._refund(record, int(data["grandtotal"]["amount"] * share), created + 5 * 86400)
+            self._refund(record, int(data["grandtotal"]["amount"] * share), later(5 * DAY_SECONDS))
 
     def _add_shipment(self, record, carrier_name, tracking_code, at):
         data = record.data
-        data["shipments"].append({
-            "receipt_shipping_id": self.ids.next("shipment"),
-            "shipment_notification_timestamp": at,
-            "carrier_name": carrier_name or "",
-            "tracking_code": tracking_code or "",
-        })
+        data["shipments"].append(
+            {
+                "receipt_shipping_id": self.ids.next("shipment"),
+                "shipment_notification_timestamp": at,
+                "carrier_name": carrier_name or "",
+                "tracking_code": tracking_code or "",
+            }
+        )
         _mark_shipped(data, at)
 
     def _cancel(self, record, at):
         data = record.data
         data["status"] = "canceled"
         if data["is_paid"]:
-            data["refunds"].append(shapes.refund(data["grandtotal"]["amount"],
-                                                 data["grandtotal"]["currency_code"], at,
-                                                 "Order canceled"))
+            data["refunds"].append(
+                shapes.refund(
+                    data["grandtotal"]["amount"],
+                    data["grandtotal"]["currency_code"],
+                    at,
+                    "Order canceled",
+                )
+            )
 
     def _refund(self, record, amount, at):
         data = record.data
@@ -649,7 +909,9 @@ class World:
         with self.lock:
             record = self.receipt_any(receipt_id)
             data = record.data
-            left = data["grandtotal"]["amount"] - sum(r["amount"]["amount"] for r in data["refunds"])
+            left = data["grandtotal"]["amount"] - sum(
+                r["amount"]["amount"] for r in data["refunds"]
+            )
             self._refund(record, left if amount is None else amount, self.now())
             return data
 
@@ -676,7 +938,9 @@ class World:
             record = self.receipt(shop_id, receipt_id)
             data = record.data
             if data["status"] in ("canceled", "fully refunded"):
-                raise ApiError(409, f"Receipt {receipt_id} is {data['status']}; it cannot be shipped.")
+                raise ApiError(
+                    409, f"Receipt {receipt_id} is {data['status']}; it cannot be shipped."
+                )
             tracking, carrier = fields.get("tracking_code") or "", fields.get("carrier_name") or ""
             if tracking and not carrier:
                 raise bad_request("A carrier_name is required when a tracking_code is given.")
@@ -695,7 +959,9 @@ class World:
         shop = self.shops[self.receipts[data["receipt_id"]].shop_id]
         grand = data["grandtotal"]
         domestic_us = shop.data["shipping_from_country_iso"] == "US" and data["country_iso"] == "US"
-        return (domestic_us and grand["amount"] > 10 * grand["divisor"]) or data["country_iso"] == "IN"
+        return (domestic_us and grand["amount"] > 10 * grand["divisor"]) or data[
+            "country_iso"
+        ] == "IN"
 
     def update_receipt(self, shop_id, receipt_id, was_paid=None, was_shipped=None):
         """updateShopReceipt: flip the paid/shipped flags; the timestamp moves on a change."""
@@ -727,28 +993,37 @@ def listing_quantity(inventory):
     for product in inventory.products:
         offering = product["offerings"][0]
         if offering["is_enabled"]:
-            groups.setdefault(shapes.group_key(product, inventory.quantity_on_property),
-                              offering["quantity"])
+            groups.setdefault(
+                shapes.group_key(product, inventory.quantity_on_property), offering["quantity"]
+            )
     return sum(groups.values())
 
 
 def _same_group(inventory, product):
     key = shapes.group_key(product, inventory.quantity_on_property)
-    return [p for p in inventory.products
-            if shapes.group_key(p, inventory.quantity_on_property) == key]
+    return [
+        p for p in inventory.products if shapes.group_key(p, inventory.quantity_on_property) == key
+    ]
 
 
 def _pick_product(record, product_id, quantity):
     if product_id is None:
-        candidates = [p for p in record.inventory.products
-                      if p["offerings"][0]["is_enabled"] and p["offerings"][0]["quantity"] >= quantity]
+        candidates = [
+            p
+            for p in record.inventory.products
+            if p["offerings"][0]["is_enabled"] and p["offerings"][0]["quantity"] >= quantity
+        ]
         if not candidates:
-            raise ApiError(409, f"Listing {record.data['listing_id']} has no product with {quantity} in stock.")
+            raise ApiError(
+                409, f"Listing {record.data['listing_id']} has no product with {quantity} in stock."
+            )
         return candidates[0]
     product = _find_product(record, product_id)
     offering = product["offerings"][0]
     if not offering["is_enabled"] or offering["quantity"] < quantity:
-        raise ApiError(409, f"Product {product_id} has {offering['quantity']} in stock, not {quantity}.")
+        raise ApiError(
+            409, f"Product {product_id} has {offering['quantity']} in stock, not {quantity}."
+        )
     return product
 
 
@@ -780,10 +1055,14 @@ def _totals(transactions, buyer, discount, tax, vat, gift_wrap):
     subtotal = total_price - discount
     country = buyer.get("country_iso")
     if tax is None:
-        rate = SALES_TAX.get(buyer.get("state"), DEFAULT_SALES_TAX) if country == "US" and buyer.get("state") else 0
-        tax = int(round((subtotal + shipping) * rate))
+        rate = (
+            SALES_TAX.get(buyer.get("state"), DEFAULT_SALES_TAX)
+            if country == "US" and buyer.get("state")
+            else 0
+        )
+        tax = round((subtotal + shipping) * rate)
     if vat is None:
-        vat = int(round((subtotal + shipping) * VAT.get(country, 0)))
+        vat = round((subtotal + shipping) * VAT.get(country, 0))
     return {
         "grandtotal": subtotal + shipping + tax + vat + gift_wrap,
         "subtotal": subtotal,
@@ -829,10 +1108,42 @@ def _midnight(timestamp):
 
 
 _CUSTOM_NAMES = {513: "Custom Property", 514: "Custom Property"}
-_BUYER_FIRST = ["Olivia", "Liam", "Emma", "Noah", "Ava", "Mateo", "Sofia", "Lucas", "Mia",
-                "Ethan", "Isla", "Leo", "Chloe", "Aarav", "Hannah", "Yusuf", "Grace"]
-_BUYER_LAST = ["Johnson", "Garcia", "Nguyen", "Smith", "Patel", "Kowalski", "Brown", "Rossi",
-               "Miller", "Okafor", "Lee", "Schmidt", "Davis", "Martin", "Clark"]
+_BUYER_FIRST = [
+    "Olivia",
+    "Liam",
+    "Emma",
+    "Noah",
+    "Ava",
+    "Mateo",
+    "Sofia",
+    "Lucas",
+    "Mia",
+    "Ethan",
+    "Isla",
+    "Leo",
+    "Chloe",
+    "Aarav",
+    "Hannah",
+    "Yusuf",
+    "Grace",
+]
+_BUYER_LAST = [
+    "Johnson",
+    "Garcia",
+    "Nguyen",
+    "Smith",
+    "Patel",
+    "Kowalski",
+    "Brown",
+    "Rossi",
+    "Miller",
+    "Okafor",
+    "Lee",
+    "Schmidt",
+    "Davis",
+    "Martin",
+    "Clark",
+]
 _ADDRESSES = {
     "US": ("Maple Street", "Portland", "OR", "97205"),
     "GB": ("High Street", "Bristol", None, "BS1 4DJ"),

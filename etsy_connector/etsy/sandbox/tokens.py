@@ -70,7 +70,9 @@ class TokenStore:
     def remember_consent(self, params):
         """Keep the validated authorize request while the user looks at the consent page."""
         request_id = secrets.token_urlsafe(16)
-        self.pending[request_id] = dict(params, expires_at=self.world.now_float() + AUTH_CODE_LIFETIME)
+        self.pending[request_id] = dict(
+            params, expires_at=self.world.now_float() + AUTH_CODE_LIFETIME
+        )
         return request_id
 
     def take_consent(self, request_id):
@@ -83,9 +85,14 @@ class TokenStore:
     def new_code(self, user_id, keystring, scopes, redirect_uri, challenge):
         """An authorization code valid 10 minutes, for one exchange."""
         code = secrets.token_urlsafe(32)
-        self.codes[code] = Grant(user_id, keystring, frozenset(scopes),
-                                 self.world.now_float() + AUTH_CODE_LIFETIME,
-                                 redirect_uri=redirect_uri, challenge=challenge)
+        self.codes[code] = Grant(
+            user_id,
+            keystring,
+            frozenset(scopes),
+            self.world.now_float() + AUTH_CODE_LIFETIME,
+            redirect_uri=redirect_uri,
+            challenge=challenge,
+        )
         return code
 
     def exchange_code(self, keystring, code, redirect_uri, verifier):
@@ -102,7 +109,9 @@ class TokenStore:
             raise grant_error("code was issued to another client")
         if grant.redirect_uri != redirect_uri:
             raise grant_error("redirect_uri does not match the authorization request")
-        if not VERIFIER_RE.match(verifier) or not hmac.compare_digest(s256(verifier), grant.challenge):
+        if not VERIFIER_RE.match(verifier) or not hmac.compare_digest(
+            s256(verifier), grant.challenge
+        ):
             raise grant_error("code_verifier is invalid")
         return self.issue(grant.user_id, keystring, grant.scopes)
 
@@ -112,10 +121,15 @@ class TokenStore:
         lifetime = self.world.access_token_lifetime
         access, refresh = self._new(user_id), self._new(user_id)
         self.access[access] = Grant(user_id, keystring, frozenset(scopes), now + lifetime)
-        self.refresh[refresh] = Grant(user_id, keystring, frozenset(scopes),
-                                      now + REFRESH_TOKEN_LIFETIME)
-        return {"access_token": access, "token_type": "Bearer", "expires_in": lifetime,
-                "refresh_token": refresh}
+        self.refresh[refresh] = Grant(
+            user_id, keystring, frozenset(scopes), now + REFRESH_TOKEN_LIFETIME
+        )
+        return {
+            "access_token": access,
+            "token_type": "Bearer",
+            "expires_in": lifetime,
+            "refresh_token": refresh,
+        }
 
     def rotate(self, keystring, refresh_token):
         """refresh_token grant: a new pair; the presented refresh token dies immediately."""

@@ -2,10 +2,26 @@
 
 from . import shapes
 
-LISTING_INCLUDES = ("Shipping", "Images", "Shop", "User", "Translations", "Inventory", "Videos",
-                    "Personalization", "BuyerPrice")
-SINGLE_LISTING_INCLUDES = ("Images", "Shop", "User", "Translations", "Videos", "Personalization",
-                           "BuyerPrice")
+LISTING_INCLUDES = (
+    "Shipping",
+    "Images",
+    "Shop",
+    "User",
+    "Translations",
+    "Inventory",
+    "Videos",
+    "Personalization",
+    "BuyerPrice",
+)
+SINGLE_LISTING_INCLUDES = (
+    "Images",
+    "Shop",
+    "User",
+    "Translations",
+    "Videos",
+    "Personalization",
+    "BuyerPrice",
+)
 
 
 def shop_json(world, shop_id):
@@ -30,7 +46,7 @@ def listing_base(record, *, scoped):
 
 
 def listing_json(world, record, *, includes=(), owner=False, scoped=True, base_url=""):
-    """ShopListingWithAssociations; associations are null (or absent, for arrays) unless included."""
+    """ShopListingWithAssociations; associations are null (absent for arrays) unless included."""
     out = listing_base(record, scoped=scoped)
     data = record.data
     shop = world.shops[data["shop_id"]]
@@ -39,8 +55,10 @@ def listing_json(world, record, *, includes=(), owner=False, scoped=True, base_u
     out["user"] = world.users[data["user_id"]] if "User" in includes else None
     out["shop"] = shop_json(world, data["shop_id"]) if "Shop" in includes else None
     if "Images" in includes:
-        out["images"] = [shapes.image(data["listing_id"], image_id, rank, created, base_url)
-                         for image_id, rank, created in record.images]
+        out["images"] = [
+            shapes.image(data["listing_id"], image_id, rank, created, base_url)
+            for image_id, rank, created in record.images
+        ]
     if "Videos" in includes:
         out["videos"] = []
     out["inventory"] = inventory_json(record, owner=owner) if "Inventory" in includes else None
@@ -54,15 +72,29 @@ def listing_json(world, record, *, includes=(), owner=False, scoped=True, base_u
 
 
 def _translations(data):
-    return {"en-US": {"listing_id": data["listing_id"], "language": "en-US",
-                      "title": data["title"], "tags": list(data["tags"])}}
+    return {
+        "en-US": {
+            "listing_id": data["listing_id"],
+            "language": "en-US",
+            "title": data["title"],
+            "tags": list(data["tags"]),
+        }
+    }
 
 
 def _buyer_price(data):
-    return {"base_price": data["price"], "shipping_cost": None, "is_free_shipping": False,
-            "original_price": data["price"], "discounted_price": None, "discount_amount": None,
-            "discount_percentage": None, "has_discount": False, "discount_start_epoch": None,
-            "discount_end_epoch": None}
+    return {
+        "base_price": data["price"],
+        "shipping_cost": None,
+        "is_free_shipping": False,
+        "original_price": data["price"],
+        "discounted_price": None,
+        "discount_amount": None,
+        "discount_percentage": None,
+        "has_discount": False,
+        "discount_start_epoch": None,
+        "discount_end_epoch": None,
+    }
 
 
 def inventory_json(record, *, owner, show_deleted=False, with_listing=False):

@@ -1,0 +1,371 @@
+"""Etsy receipts -> sale orders, against the sandbox over real HTTP."""
+
+import datetime
+from unittest.mock import patch
+
+from odoo import SUPERUSER_ID, api, fields
+from odoo.exceptions import UserError
+from odoo.sql_db import db_connect
+from odoo.tests import tagged
+
+from ..etsy.money import epoch_to_datetime
+from ..models.etsy_order_importer import EtsyOrderImporter
+from .sandbox_common import SandboxCase
+
+
+@tagged("post_install", "-at_install")
+class TestOrderImport(SandboxCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        Product = cls.env["product.product"]
+        cls.tea_8oz = Product.create({"name": "Teatime candle 8 oz", "default_code": "WBW-TEA-8OZ",
+                                      "type": "consu", "is_storable": True})
+        cls.lavender_16 = Product.create({"name": "Lavender 16 oz", "default_code": "WBW-LAV-16OZ",
+                                          "type": "consu", "is_storable": True})
+        Tax = cls.env["account.tax"]
+        cls.vat = {rate: Tax.create({"name": f"VAT {rate}%", "amount": rate, "amount_type": "percent",
+                                     "type_tax_use": "sale", "company_id": cls.company_a.id})
+                   for rate in (19.0, 20.0, 24.0)}
+
+    def setUp(self):
+        super().setUp()
+        self.seed = self.sandbox.world.seed_receipts
+
+    def sync(self, shop=None):
+        return (shop or self.etsy_shop)._sync_etsy_orders(trigger="manual")
+
+    def receipt(self, name):
+        return self.sandbox.receipt(self.seed[name])
+
+    # --- the seeded shop, receipt by receipt --- #
+
+    def test_every_seed_receipt_becomes_one_order(self):
+        log = self.sync()
+        self.assertEqual(log.counts["created"], len(self.seed))
+        self.assertEqual(log.counts["failed"], 0)
+        self.assertEqual(len(self.orders()), len(self.seed))
+        for name, receipt_id in self.seed.items():
+            with self.subTest(receipt=name):
+                order = self.order_of(receipt_id)
+                receipt = self.sandbox.receipt(receipt_id)
+                self.assertEqual(order.client_order_ref, str(receipt_id))
+                self.assertIn(str(receipt_id), order.origin)
+                self.assertEqual(order.company_id, self.company_a)
+                self.assertEqual(order.date_order, epoch_to_datetime(receipt["created_timestamp"]))
+                self.assertEqual(order.currency_id.name, "USD")
+                self.assertEqual(len(order.order_line.filtered("etsy_transaction_id")),
+                                 len(receipt["transactions"]))
+
+    def test_paid_orders_are_confirmed_with_etsy_date(self):
+        self.sync()
+        order = self.order_of(self.seed["us_tax"])
+        self.assertEqual(order.state, "sale")
+        receipt = self.receipt("us_tax")
+        self.assertEqual(order.date_order, epoch_to_datetime(receipt["created_timestamp"]))
+        self.assertTrue(order.picking_ids, "confirming creates the delivery")
+        self.assertEqual(self.order_of(self.seed["processing"]).state, "draft",
+                         "a receipt whose payment is still processing is not confirmed")
+
+    def test_us_sales_tax_collected_by_etsy_is_not_revenue(self):
+        self.sync()
+        order = self.order_of(self.seed["us_tax"])
+        receipt = self.receipt("us_tax")
+        self.assertEqual(order.amount_tax, 0.0)
+        self.assertAlmostEqual(order.etsy_sales_tax, receipt["total_tax_cost"]["amount"] / 100)
+        grand = receipt["grandtotal"]["amount"] / 100
+        self.assertAlmostEqual(order.amount_total, grand - order.etsy_sales_tax, places=2)
+        self.assertFalse(order.etsy_needs_attention, order.etsy_attention_reason)
+        line = order.order_line.filtered("etsy_transaction_id")
+        self.assertEqual(line.product_id, self.tea_8oz, "matched by SKU")
+        shipping = order.order_line.filtered(lambda l: l.product_id == self.etsy_shop.shipping_product_id)
+        self.assertAlmostEqual(shipping.price_unit, receipt["total_shipping_cost"]["amount"] / 100)
+
+    def test_sales_tax_as_a_line_when_the_shop_says_so(self):
+        self.etsy_shop.sales_tax_policy = "line"
+        self.sync()
+        order = self.order_of(self.seed["us_tax"])
+        receipt = self.receipt("us_tax")
+        self.assertAlmostEqual(order.amount_total, receipt["grandtotal"]["amount"] / 100, places=2)
+        self.assertIn(self.etsy_shop.sales_tax_product_id, order.order_line.product_id)
+
+    def test_vat_charged_by_seller_maps_to_odoo_tax_by_rate(self):
+        self.sync()
+        order = self.order_of(self.seed["uk_vat"])
+        receipt = self.receipt("uk_vat")
+        self.assertEqual(order.order_line.tax_id, self.vat[20.0])
+        self.assertAlmostEqual(order.amount_tax, receipt["total_vat_cost"]["amount"] / 100, places=2)
+        self.assertAlmostEqual(order.amount_total, receipt["grandtotal"]["amount"] / 100, places=2)
+        self.assertFalse(order.etsy_needs_attention, order.etsy_attention_reason)
+        self.assertEqual(self.order_of(self.seed["germany"]).order_line.tax_id, self.vat[19.0])
+
+    def test_missing_vat_rate_is_flagged_with_the_difference(self):
+        self.sync()
+        order = self.order_of(self.seed["refunded"])  # Italy: 22 % VAT, no such Odoo tax here
+        self.assertTrue(order.etsy_needs_attention)
+        self.assertRegex(order.etsy_attention_reason, r"tax of 22(\.0\d?)? %")
+        self.assertIn("Totals differ", order.etsy_attention_reason)
+
+    def test_partners_and_addresses(self):
+        self.sync()
+        us = self.order_of(self.seed["us_tax"])
+        self.assertEqual(us.partner_shipping_id.state_id.code, "CA")
+        self.assertEqual(us.partner_shipping_id.country_id.code, "US")
+        self.assertEqual(us.partner_shipping_id.parent_id, us.partner_id)
+        self.assertEqual(us.partner_id.etsy_buyer_user_id, str(self.receipt("us_tax")["buyer_user_id"]))
+        germany = self.order_of(self.seed["germany"]).partner_shipping_id
+        self.assertEqual(germany.country_id.code, "DE")
+        self.assertFalse(germany.state_id)
+        self.assertEqual(self.order_of(self.seed["japanese"]).partner_id.name, "山田 花子")
+        self.assertEqual(self.order_of(self.seed["greek"]).partner_id.name, "Γιώργος Παπαδόπουλος")
+        self.assertFalse(self.order_of(self.seed["no_email"]).partner_id.email)
+        withheld = self.order_of(self.seed["withheld"])
+        self.assertTrue(withheld.etsy_needs_attention)
+        self.assertIn("address is incomplete", withheld.etsy_attention_reason)
+
+    def test_returning_buyer_reuses_partner_and_address(self):
+        self.sync()
+        first = self.order_of(self.seed["us_tax"])
+        previous = self.receipt("us_tax")
+        buyer = {key: previous[key] for key in ("name", "first_line", "second_line", "city",
+                                                 "state", "zip", "country_iso")}
+        buyer.update(user_id=previous["buyer_user_id"], email=previous["buyer_email"])
+        receipt = self.sandbox.buy(previous["transactions"][0]["listing_id"], buyer=buyer)
+        self.sync()
+        second = self.order_of(receipt["receipt_id"])
+        self.assertEqual(second.partner_id, first.partner_id)
+        self.assertEqual(second.partner_shipping_id, first.partner_shipping_id)
+
+    def test_gift_coupon_multi_item_and_bulk_lines(self):
+        self.sync()
+        gift = self.order_of(self.seed["gift"])
+        self.assertTrue(gift.etsy_is_gift)
+        self.assertIn("Happy birthday", gift.etsy_gift_message)
+        self.assertIn(self.etsy_shop.gift_wrap_product_id, gift.order_line.product_id)
+        coupon = self.order_of(self.seed["coupon"])
+        discount = coupon.order_line.filtered(
+            lambda l: l.product_id == self.etsy_shop.discount_product_id)
+        self.assertAlmostEqual(discount.price_unit, -self.receipt("coupon")["discount_amt"]["amount"] / 100)
+        for name in ("gift", "coupon", "multi", "bulk", "japanese"):
+            with self.subTest(receipt=name):
+                order = self.order_of(self.seed[name])
+                grand = self.receipt(name)["grandtotal"]["amount"] / 100
+                self.assertAlmostEqual(order.amount_total + order.etsy_sales_tax, grand, places=2)
+        self.assertEqual(len(self.order_of(self.seed["multi"]).order_line.filtered("etsy_transaction_id")), 3)
+        bulk = self.order_of(self.seed["bulk"]).order_line.filtered("etsy_transaction_id")
+        self.assertEqual(bulk.product_uom_qty, 999)
+
+    def test_line_text_keeps_title_variations_and_personalization(self):
+        self.sync()
+        long_title = self.receipt("long_title")["transactions"][0]["title"]
+        self.assertEqual(len(long_title), 140)
+        line = self.order_of(self.seed["long_title"]).order_line.filtered("etsy_transaction_id")
+        self.assertIn(long_title, line.name)
+        personalized = self.order_of(self.seed["personalized"]).order_line.filtered("etsy_transaction_id")
+        self.assertIn("Emma & Liam 2026", personalized.name)
+
+    def test_unmatched_items_use_placeholder_and_are_flagged(self):
+        self.sync()
+        order = self.order_of(self.seed["vanilla" if "vanilla" in self.seed else "germany"])
+        line = order.order_line.filtered("etsy_transaction_id")
+        self.assertEqual(line.product_id, self.etsy_shop.placeholder_product_id)
+        self.assertTrue(line.etsy_unmatched)
+        self.assertTrue(order.etsy_needs_attention)
+        self.assertIn("No Odoo product", order.etsy_attention_reason)
+
+    def test_buyer_text_is_kept_as_text(self):
+        receipt = self.sandbox.buy(self.receipt("us_tax")["transactions"][0]["listing_id"],
+                                   message_from_buyer="<b>bold</b> <script>alert(1)</script>")
+        self.sync()
+        order = self.order_of(receipt["receipt_id"])
+        self.assertEqual(order.etsy_buyer_message, "<b>bold</b> <script>alert(1)</script>")
+
+    def test_cancelled_refunded_receipts(self):
+        self.sync()
+        self.assertEqual(self.order_of(self.seed["canceled"]).state, "cancel")
+        refunded = self.order_of(self.seed["partial"])
+        self.assertTrue(refunded.etsy_needs_attention)
+        self.assertIn("Refunded on Etsy", refunded.etsy_attention_reason)
+        self.assertTrue(refunded.etsy_refund_total)
+
+    # --- idempotency, updates, late changes --- #
+
+    def test_rerun_is_idempotent(self):
+        self.sync()
+        count = len(self.orders())
+        lines = len(self.orders().order_line)
+        self.etsy_shop.last_order_sync = False  # re-read the whole history
+        log = self.sync()
+        self.assertEqual(log.counts["created"], 0)
+        self.assertEqual(len(self.orders()), count)
+        self.assertEqual(len(self.orders().order_line), lines)
+
+    def test_window_uses_watermark_with_overlap_ascending(self):
+        self.sync()
+        self.sandbox.clear_journal()
+        self.sync()
+        call = self.sandbox.calls("getShopReceipts")[0]
+        self.assertEqual(call["query"]["sort_on"], "updated")
+        self.assertEqual(call["query"]["sort_order"], "asc")
+        since = datetime.datetime.utcfromtimestamp(int(call["query"]["min_last_modified"]))
+        self.assertLess(since, self.etsy_shop.last_order_sync)
+
+    def test_late_cancellation_and_refund_are_picked_up(self):
+        self.sync()
+        cancelled = self.seed["us_tax"]
+        refunded = self.seed["gift"]
+        self.order_of(cancelled).picking_ids.action_cancel()
+        self.sandbox.cancel_receipt(cancelled)
+        self.sandbox.refund_receipt(refunded, amount=500)
+        self.sync()
+        self.assertEqual(self.order_of(cancelled).state, "cancel")
+        gift = self.order_of(refunded)
+        self.assertTrue(gift.etsy_needs_attention)
+        self.assertAlmostEqual(gift.etsy_refund_total, 5.0)
+        self.assertIn("Refund on Etsy", "\n".join(gift.message_ids.mapped("body")))
+
+    def test_cancellation_after_delivery_is_flagged_not_cancelled(self):
+        self.sync()
+        order = self.order_of(self.seed["us_tax"])
+        self.env["stock.quant"]._update_available_quantity(
+            self.tea_8oz, self.etsy_shop.warehouse_id.lot_stock_id, 5)
+        picking = order.picking_ids
+        picking.action_assign()
+        picking.move_ids.quantity = picking.move_ids.product_uom_qty
+        picking.button_validate()
+        self.sandbox.cancel_receipt(self.seed["us_tax"])
+        self.sync()
+        self.assertEqual(order.state, "sale")
+        self.assertIn("after goods were delivered", order.etsy_attention_reason)
+
+    # --- failures --- #
+
+    def test_broken_receipt_is_quarantined_then_imported(self):
+        listing_id = self.receipt("us_tax")["transactions"][0]["listing_id"]
+        good = self.sandbox.buy(listing_id)
+        bad = self.sandbox.buy(listing_id)
+        original = EtsyOrderImporter._import_receipt
+
+        def fail_for_bad(importer, shop, receipt):
+            if receipt["receipt_id"] == bad["receipt_id"]:
+                raise ValueError("Etsy sent a receipt Odoo cannot read")
+            return original(importer, shop, receipt)
+
+        with patch.object(EtsyOrderImporter, "_import_receipt", fail_for_bad):
+            log = self.sync()
+        self.assertEqual(log.counts["failed"], 1)
+        self.assertTrue(self.order_of(good["receipt_id"]))
+        self.assertFalse(self.order_of(bad["receipt_id"]))
+        issue = self.env["etsy.receipt.issue"].search([("etsy_receipt_id", "=", str(bad["receipt_id"]))])
+        self.assertEqual(issue.state, "pending")
+        self.assertIn("cannot read", issue.reason)
+        self.assertNotIn("first_line", issue.payload)
+        self.assertGreater(issue.next_retry_at, fields.Datetime.now())
+        self.assertEqual(len(self.orders()), len(self.seed) + 1, "the rest of the batch imported")
+        # The fault is gone: the Retry button imports it.
+        issue.action_retry()
+        self.assertEqual(issue.state, "resolved")
+        self.assertEqual(issue.sale_order_id, self.order_of(bad["receipt_id"]))
+
+    def test_server_errors_and_rate_limits_mid_pagination_lose_nothing(self):
+        self.sandbox.generate_receipts(230, shop_id=self.sandbox.seller["shop_id"])
+        original = EtsyOrderImporter._import_receipt
+        seen = []
+
+        def fault_midway(importer, shop, receipt):
+            seen.append(receipt["receipt_id"])
+            if len(seen) == 120:
+                self.sandbox.inject_fault("getShopReceipts", status=503, count=2)
+                self.sandbox.inject_fault("getShopReceipts", status=429, count=1)
+            return original(importer, shop, receipt)
+
+        with patch.object(EtsyOrderImporter, "_import_receipt", fault_midway):
+            log = self.sync()
+        self.assertEqual(log.counts["failed"], 0)
+        self.assertEqual(len(self.orders()), len(self.seed) + 230)
+        statuses = [c["status"] for c in self.sandbox.calls("getShopReceipts")]
+        self.assertIn(503, statuses)
+        self.assertIn(429, statuses)
+
+    def test_expired_token_is_refreshed_and_rotation_persisted(self):
+        old_refresh = self.etsy_shop.refresh_token
+        self.sandbox.expire_access_tokens()
+        self.sync()
+        self.assertEqual(len(self.orders()), len(self.seed))
+        self.assertNotEqual(self.etsy_shop.refresh_token, old_refresh)
+        self.assertGreater(self.etsy_shop.token_expires_at, fields.Datetime.now())
+        self.assertEqual(self.etsy_shop.state, "connected")
+        # The persisted pair works on its own (a fresh client, as the next cron run builds).
+        self.assertTrue(self.etsy_shop._etsy_client().get_me())
+
+    def test_revoked_token_puts_shop_in_error_without_crash(self):
+        shop = self.etsy_shop
+        self.sandbox.revoke_tokens()
+        self.sandbox.expire_access_tokens()
+        self.env["etsy.shop"]._cron_sync_orders()
+        self.assertEqual(shop.state, "error")
+        self.assertIn("Reconnect", shop.last_error)
+        self.assertTrue(shop.activity_ids)
+        log = shop.sync_log_ids.filtered(lambda l: l.operation == "orders")
+        self.assertEqual(log.state, "failed")
+        self.assertNoSecret(log.message)
+
+    def test_shop_of_company_b_writes_orders_in_company_b(self):
+        seller = self.new_seller()
+        receipt = self.sandbox.buy(seller["listing_id"])
+        shop_b = self.make_connected_shop("Shop in B", self.company_b, seller=seller)
+        self.env["etsy.shop"]._cron_sync_orders()
+        order = self.order_of(receipt["receipt_id"], shop=shop_b)
+        self.assertEqual(order.company_id, self.company_b)
+        self.assertEqual(order.warehouse_id.company_id, self.company_b)
+        self.assertFalse(self.order_of(receipt["receipt_id"]))
+
+    def test_crash_between_commits_loses_nothing(self):
+        """A worker killed mid-run: only committed receipts move the watermark."""
+        Shop = type(self.etsy_shop)
+        points = [self.env.cr.savepoint(flush=True)]
+
+        def commit_point(shop):
+            self.env.flush_all()
+            points[-1].close(rollback=False)
+            points.append(self.env.cr.savepoint(flush=True))
+
+        original = EtsyOrderImporter._import_receipt
+        done = []
+
+        def die_at_12(importer, shop, receipt):
+            if len(done) == 12:
+                raise SystemExit("worker killed")
+            done.append(receipt["receipt_id"])
+            return original(importer, shop, receipt)
+
+        with patch("odoo.addons.etsy_connector.models.etsy_shop_orders.ORDERS_PER_COMMIT", 5), \
+                patch.object(Shop, "_etsy_commit", commit_point), \
+                patch.object(EtsyOrderImporter, "_import_receipt", die_at_12), \
+                self.assertRaisesKeepingWrites(SystemExit):
+            self.sync()
+        points[-1].close(rollback=True)  # what the dead worker had not committed
+        self.env.invalidate_all()
+        self.assertEqual(len(self.orders()), 10, "two batches of five were committed")
+        self.sync()
+        self.assertEqual(len(self.orders()), len(self.seed))
+        receipt_ids = self.orders().mapped("etsy_receipt_id")
+        self.assertEqual(len(receipt_ids), len(set(receipt_ids)))
+
+    def test_two_runs_of_one_shop_never_overlap(self):
+        # In test mode Odoo's cursors share one connection: a second connection is a real
+        # second worker.
+        with db_connect(self.env.cr.dbname).cursor() as worker_cr:
+            worker = api.Environment(worker_cr, SUPERUSER_ID, {})
+            worker_shop = worker["etsy.shop"].browse(self.etsy_shop.id)
+            with worker_shop._etsy_lock("orders") as acquired:
+                self.assertTrue(acquired)
+                with self.assertRaisesKeepingWrites(UserError):
+                    self.sync()
+                self.assertIsNone(self.etsy_shop._sync_etsy_orders(trigger="cron"))
+                other_shop = self.make_connected_shop("Another shop", self.company_a,
+                                                      seller=self.new_seller())
+                with other_shop._etsy_lock("orders") as other_acquired:
+                    self.assertTrue(other_acquired, "another shop is not blocked")
+            worker_cr.rollback()
+        self.assertEqual(self.sync().counts["created"], len(self.seed))
