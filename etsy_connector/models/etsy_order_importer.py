@@ -57,7 +57,7 @@ class EtsyOrderImporter(models.AbstractModel):
             "origin": _("Etsy receipt %s", receipt["receipt_id"]),
             "etsy_shop_id": shop.id,
             "etsy_receipt_id": str(receipt["receipt_id"]),
-            "etsy_status": receipt.get("status"),
+            "etsy_status": self._receipt_status(receipt),
             "etsy_is_shipped": bool(receipt.get("is_shipped")),
             "etsy_updated_at": self._receipt_updated_at(receipt),
             "etsy_grand_total": float(amounts["grandtotal"]),
@@ -74,6 +74,10 @@ class EtsyOrderImporter(models.AbstractModel):
         order._etsy_note_refunds(receipt.get("refunds") or [], float(amounts["refunds"]),
                                  currency.name)
         return order
+
+    def _receipt_status(self, receipt):
+        # Etsy has sent both "fully refunded" and "Fully Refunded": compare in lower case.
+        return (receipt.get("status") or "").strip().lower()
 
     def _receipt_date(self, receipt):
         return epoch_to_datetime(receipt.get("created_timestamp") or receipt["create_timestamp"])
@@ -288,7 +292,7 @@ class EtsyOrderImporter(models.AbstractModel):
 
     def _apply_status(self, shop, order, receipt):
         """Confirm paid orders per shop policy; cancel cancelled ones. Returns True if changed."""
-        status = receipt.get("status") or ""
+        status = self._receipt_status(receipt)
         if status == "canceled":
             return order._etsy_cancel_from_etsy()
         if order.state == "draft" and shop.auto_confirm and receipt.get("is_paid"):
@@ -306,7 +310,7 @@ class EtsyOrderImporter(models.AbstractModel):
         changed |= order._etsy_note_refunds(receipt.get("refunds") or [],
                                             float(amounts["refunds"]), order.currency_id.name)
         values = {
-            "etsy_status": receipt.get("status"),
+            "etsy_status": self._receipt_status(receipt),
             "etsy_is_shipped": bool(receipt.get("is_shipped")),
             "etsy_updated_at": self._receipt_updated_at(receipt),
         }

@@ -188,6 +188,12 @@ class TestOrderImport(SandboxCase):
         self.assertIn("Refunded on Etsy", refunded.etsy_attention_reason)
         self.assertTrue(refunded.etsy_refund_total)
 
+    def test_statuses_in_title_case_are_understood(self):
+        self.sandbox.receipt_status_style = "title"  # "Canceled", "Fully Refunded" as seen live
+        self.sync()
+        self.assertEqual(self.order_of(self.seed["canceled"]).state, "cancel")
+        self.assertEqual(self.order_of(self.seed["refunded"]).etsy_status, "fully refunded")
+
     # --- idempotency, updates, late changes --- #
 
     def test_rerun_is_idempotent(self):
