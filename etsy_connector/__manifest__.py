@@ -13,6 +13,8 @@
         "security/ir.model.access.csv",
         "data/ir_cron_data.xml",
         "data/etsy_order_data.xml",
+        "data/etsy_carrier_data.xml",
+        "data/ir_cron_shipping_data.xml",
         # The shop form opens the log action by xmlid, the menus need both actions.
         "views/etsy_sync_log_views.xml",
         # The shop form opens the receipt import wizard by xmlid.
@@ -20,6 +22,9 @@
         "views/etsy_shop_views.xml",
         "views/sale_order_views.xml",
         "views/etsy_menus.xml",
+        "views/stock_picking_views.xml",
+        # Its menu goes under the Etsy menu.
+        "views/etsy_carrier_views.xml",
     ],
     "application": True,
     "installable": True,

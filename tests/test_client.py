@@ -333,6 +333,28 @@ def test_batch_inventory_in_chunks_of_100(sandbox, client):
     assert [len(call["query"]["listing_ids"].split(",")) for call in calls] == [100, 50]
 
 
+def test_batch_listings_with_inventory_bring_state(sandbox, client):
+    listing_ids = list(sandbox.world.seed_listings.values())
+    listings = client.get_listings_with_inventory(listing_ids)
+    assert set(listings) == set(listing_ids)
+    melts = listings[sandbox.world.seed_listings["melts"]]
+    assert melts["state"] == "inactive" and melts["inventory"]["products"]
+    assert len(sandbox.calls("getListingsInventoryByListingIds")) == 1
+
+
+def test_batch_listings_leave_deleted_ids_out(sandbox, client):
+    listing_ids = sandbox.generate_listings(3)
+    gone = listing_ids[1]
+    with sandbox.world.lock:
+        sandbox.world.listings.pop(gone)
+    with pytest.raises(EtsyNotFoundError):
+        client.get_listings_with_inventory(listing_ids)
+    listings = client.get_listings(listing_ids, includes=["Images"])
+    assert set(listings) == set(listing_ids) - {gone}
+    assert all(listing["images"] for listing in listings.values())
+    assert sandbox.calls("getListingsByListingIds")[-1]["query"]["includes"] == "Images"
+
+
 # -- writes --------------------------------------------------------------------------------------
 
 def _variation_listing(sandbox, client):
@@ -436,3 +458,22 @@ def test_no_secret_in_logs_errors_or_repr(sandbox, make_client, caplog):
     for secret in filter(None, secrets):
         for text in texts:
             assert secret not in text
+
+
+def test_update_listing_is_a_form_patch(sandbox, client):
+    shop_id = sandbox.seller["shop_id"]
+    listing_id = sandbox.world.seed_listings["vanilla"]
+    listing = client.update_listing(shop_id, listing_id, state="inactive")
+    assert listing["state"] == "inactive" == sandbox.listing(listing_id)["state"]
+    call = sandbox.calls("updateListing")[-1]
+    assert call["method"] == "PATCH"
+    assert call["content_type"].startswith("application/x-www-form-urlencoded")
+    assert client.update_listing(shop_id, listing_id, state="active")["state"] == "active"
+
+
+def test_update_listing_5xx_is_retried(sandbox, client):
+    listing_id = sandbox.world.seed_listings["vanilla"]
+    sandbox.inject_fault("updateListing", status=503)
+    listing = client.update_listing(sandbox.seller["shop_id"], listing_id, state="inactive")
+    assert listing["state"] == "inactive"
+    assert _statuses(sandbox, "updateListing") == [503, 200]

@@ -457,14 +457,46 @@ class EtsyClient:
 
         Etsy answers 404 for a whole batch when one id is unknown.
         """
+        return {listing_id: listing.get("inventory")
+                for listing_id, listing in self.get_listings_with_inventory(listing_ids).items()}
+
+    def get_listings_with_inventory(self, listing_ids):
+        """getListingsInventoryByListingIds in batches of 100: ``{listing_id: ShopListing}``,
+        each listing with its ``inventory`` (and its current ``state``).
+
+        Etsy answers 404 for a whole batch when one id is unknown.
+        """
+        return self._batch("getListingsInventoryByListingIds", "/listings/batch/inventory",
+                           listing_ids)
+
+    def get_listings(self, listing_ids, includes=None):
+        """getListingsByListingIds in batches of 100: ``{listing_id: ShopListing}``.
+
+        Unknown (deleted) ids are left out of the answer instead of failing the batch.
+        """
+        return self._batch("getListingsByListingIds", "/listings/batch", listing_ids,
+                           includes=includes)
+
+    def _batch(self, operation, path, listing_ids, **params):
         ids = list(dict.fromkeys(int(listing_id) for listing_id in listing_ids))
-        inventories = {}
+        listings = {}
         for chunk in _chunks(ids, BATCH_SIZE):
-            page = self.request("getListingsInventoryByListingIds", "GET",
-                                "/listings/batch/inventory", params={"listing_ids": chunk})
+            page = self.request(operation, "GET", path, params={"listing_ids": chunk, **params})
             for listing in (page or {}).get("results") or []:
-                inventories[listing["listing_id"]] = listing.get("inventory")
-        return inventories
+                listings[listing["listing_id"]] = listing
+        return listings
+
+    def update_listing(self, shop_id, listing_id, **fields):
+        """updateListing (PATCH, form body): change ``fields`` such as ``state="inactive"``.
+
+        ``state="active"`` on a sold_out or expired listing renews it, and Etsy charges a
+        listing fee for that. Returns the ShopListing.
+        """
+        # Setting fields to given values is idempotent: a repeat after a lost answer changes
+        # nothing more (an already renewed listing is active, so no second fee).
+        return self.request("updateListing", "PATCH",
+                            f"/shops/{int(shop_id)}/listings/{int(listing_id)}", data=fields,
+                            retry_safe=True)
 
     def update_listing_inventory(self, listing_id, body):
         """updateListingInventory (JSON body, full replace): returns the new inventory.

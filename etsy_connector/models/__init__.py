@@ -10,3 +10,7 @@ from . import etsy_order_importer
 from . import etsy_receipt_import_wizard
 from . import res_partner
 from . import sale_order
+from . import etsy_carrier
+from . import etsy_shop_shipping
+from . import stock_picking
+from . import sale_order_shipping

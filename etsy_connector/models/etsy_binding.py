@@ -1,4 +1,57 @@
-from odoo import api, fields, models
+"""Bindings: Etsy listings and their products (variations), linked to Odoo products.
+
+Etsy gives every product of a listing new ids on each inventory write, and may return other
+value ids than were sent (API-NOTES §7 rule 7), so a product is recognised by its id first, then
+by SKU and property names + values (``property_key``).
+"""
+
+import json
+
+from odoo import _, api, fields, models
+
+from ..etsy.money import epoch_to_datetime
+
+LINK_STATES = [
+    ("linked", "Linked"),
+    ("not_stocked", "Not stock-tracked"),
+    ("to_link", "To link"),
+]
+LISTING_LINK_STATES = [
+    ("linked", "Linked"),
+    ("partial", "Partly linked"),
+    ("to_link", "To link"),
+    ("empty", "No products"),
+]
+
+
+def property_key(etsy_product):
+    """What identifies an Etsy product within its listing: its property names and values."""
+    pairs = sorted(
+        [str(value.get("property_name") or value.get("property_id")),
+         list(value.get("values") or [])]
+        for value in etsy_product.get("property_values") or []
+    )
+    return json.dumps(pairs, ensure_ascii=False)
+
+
+def property_label(etsy_product):
+    """The variation for people, e.g. 'Scent: Fir Needle, Size: 8 oz'."""
+    return ", ".join(
+        f"{value.get('property_name') or value.get('property_id')}: "
+        f"{' / '.join(value.get('values') or [])}"
+        for value in etsy_product.get("property_values") or []
+    )
+
+
+def offering_quantity(etsy_product):
+    """The quantity of the product's (single) live offering, 0 when it has none."""
+    offerings = [o for o in etsy_product.get("offerings") or [] if not o.get("is_deleted")]
+    return int(offerings[0].get("quantity") or 0) if offerings else 0
+
+
+def offering_enabled(etsy_product):
+    offerings = [o for o in etsy_product.get("offerings") or [] if not o.get("is_deleted")]
+    return bool(offerings and offerings[0].get("is_enabled", True))
 
 
 class EtsyListing(models.Model):
@@ -15,11 +68,35 @@ class EtsyListing(models.Model):
     title = fields.Char()
     state = fields.Char(string="Etsy state", help="active, inactive, sold_out, draft or expired.")
     url = fields.Char(string="Etsy URL")
-    product_tmpl_id = fields.Many2one("product.template", check_company=True, index="btree_not_null")
+    product_tmpl_id = fields.Many2one("product.template", check_company=True,
+                                      index="btree_not_null")
     etsy_product_ids = fields.One2many("etsy.product", "listing_id", string="Etsy products")
     active = fields.Boolean(default=True)
 
-    _sql_constraints = [
+    image_url = fields.Char(string="Image URL", help="The listing's first image on Etsy.")
+    ending_at = fields.Datetime(
+        string="Etsy expiry", help="When the listing expires on Etsy unless it is renewed.")
+    last_seen_at = fields.Datetime(
+        string="Last read", readonly=True, help="When Odoo last read this listing from Etsy.")
+    last_pushed_at = fields.Datetime(
+        string="Last stock sync", readonly=True,
+        help="When Odoo last wrote or checked this listing's quantities on Etsy.")
+    deactivated_by_odoo = fields.Boolean(
+        readonly=True,
+        help="Odoo deactivated this listing on Etsy because no variant had stock left (Etsy "
+             "refuses a listing whose quantities are all 0). Odoo reactivates it when stock "
+             "comes back.")
+    needs_attention = fields.Boolean(readonly=True, index=True)
+    attention_reason = fields.Text(readonly=True)
+    link_state = fields.Selection(
+        LISTING_LINK_STATES, compute="_compute_link_state", store=True, index=True,
+        help="Linked: every Etsy product of the listing has an Odoo variant.")
+    product_count = fields.Integer(compute="_compute_link_state", store=True,
+                                   string="Etsy products count")
+    linked_count = fields.Integer(compute="_compute_link_state", store=True,
+                                  string="Linked products")
+
+    _sql_constraints = [  # noqa: RUF012 - Odoo model attribute
         ("etsy_listing_unique", "unique(shop_id, etsy_listing_id)",
          "This Etsy listing is already known for this shop."),
     ]
@@ -28,6 +105,131 @@ class EtsyListing(models.Model):
     def _compute_display_name(self):
         for listing in self:
             listing.display_name = listing.title or f"Etsy listing {listing.etsy_listing_id}"
+
+    @api.depends("etsy_product_ids.product_id", "etsy_product_ids.active")
+    def _compute_link_state(self):
+        for listing in self:
+            products = listing.etsy_product_ids.filtered("active")
+            linked = products.filtered("product_id")
+            listing.product_count = len(products)
+            listing.linked_count = len(linked)
+            if not products:
+                listing.link_state = "empty"
+            elif len(linked) == len(products):
+                listing.link_state = "linked"
+            else:
+                listing.link_state = "partial" if linked else "to_link"
+
+    def action_mark_resolved(self):
+        """Clear the attention flag once a person has dealt with it."""
+        self.write({"needs_attention": False, "attention_reason": False})
+        return True
+
+    def _etsy_flag(self, reason):
+        """Ask for a person's attention, keeping earlier reasons (each once)."""
+        for listing in self:
+            reasons = (listing.attention_reason or "").splitlines()
+            if reason not in reasons:
+                reasons.append(reason)
+            listing.write({"needs_attention": True, "attention_reason": "\n".join(reasons)})
+
+    def _etsy_mark_gone(self):
+        """The listing no longer exists on Etsy: archive it with its products, flagged."""
+        self.etsy_product_ids.write({"active": False})
+        self._etsy_flag(_("The listing no longer exists on Etsy: its binding was archived."))
+        self.write({"active": False})
+
+    def _etsy_listing_values(self, etsy_listing):
+        """Binding values from a ShopListing (the ``inventory`` key is read separately)."""
+        images = sorted(etsy_listing.get("images") or [], key=lambda image: image.get("rank") or 0)
+        values = {
+            "title": etsy_listing.get("title") or False,
+            "state": etsy_listing.get("state") or False,
+            "url": etsy_listing.get("url") or False,
+            "ending_at": _epoch(etsy_listing.get("ending_timestamp")),
+        }
+        if images:
+            values["image_url"] = images[0].get("url_fullxfull") or images[0].get("url_570xN")
+        return values
+
+    def _etsy_sync_products(self, inventory, seen_at):
+        """Bring this listing's product bindings in step with ``inventory`` (read shape).
+
+        Returns ``{etsy product_id: etsy.product}`` for every live Etsy product. Bindings are
+        matched active ones first, then archived ones (a product that came back keeps its
+        link); bindings whose product is gone are archived, new products get an unlinked one.
+        """
+        self.ensure_one()
+        live = [p for p in (inventory or {}).get("products") or [] if not p.get("is_deleted")]
+        every = self.with_context(active_test=False).etsy_product_ids
+        active = every.filtered("active")
+        matches = _match_products(live, active)
+        rest = [p for p in live if id(p) not in matches]
+        matches.update(_match_products(rest, every - active))
+        result, to_create = {}, []
+        for etsy_product in live:
+            values = _product_values(etsy_product)
+            binding = matches.get(id(etsy_product))
+            if binding:
+                changed = {key: value for key, value in values.items() if binding[key] != value}
+                if not binding.active:
+                    changed["active"] = True
+                if changed:
+                    binding.write(changed)
+                result[etsy_product["product_id"]] = binding
+            else:
+                to_create.append((etsy_product, {**values, "listing_id": self.id}))
+        created = self.env["etsy.product"].create([values for __, values in to_create])
+        for (etsy_product, __), binding in zip(to_create, created, strict=True):
+            result[etsy_product["product_id"]] = binding
+        seen = self.env["etsy.product"].union(*result.values())
+        seen.write({"etsy_qty_seen_at": seen_at})
+        (active - seen).write({"active": False})
+        return result
+
+
+def _epoch(timestamp):
+    return epoch_to_datetime(timestamp) if timestamp else False
+
+
+def _product_values(etsy_product):
+    return {
+        "etsy_product_id": str(etsy_product["product_id"]),
+        "sku": (etsy_product.get("sku") or "").strip() or False,
+        "property_values": property_label(etsy_product) or False,
+        "property_key": property_key(etsy_product),
+        "etsy_qty": offering_quantity(etsy_product),
+        "is_enabled": offering_enabled(etsy_product),
+    }
+
+
+def _match_products(live, bindings):
+    """``{id(etsy product): binding}``: by product id, else SKU + properties, else properties
+    alone, else SKU alone (the last two only when unambiguous). Each binding is used once."""
+    free = list(bindings)
+    matches = {}
+
+    def keys(etsy_product):
+        sku = (etsy_product.get("sku") or "").strip() or False
+        return str(etsy_product["product_id"]), sku, property_key(etsy_product)
+
+    rules = (
+        lambda binding, product_id, sku, key: binding.etsy_product_id == product_id,
+        lambda binding, product_id, sku, key: binding.sku == sku and binding.property_key == key,
+        lambda binding, product_id, sku, key: binding.property_key == key,
+        lambda binding, product_id, sku, key: bool(sku) and binding.sku == sku,
+    )
+    for rule in rules:
+        for etsy_product in live:
+            if id(etsy_product) in matches:
+                continue
+            product_keys = keys(etsy_product)
+            candidates = [binding for binding in free if rule(binding, *product_keys)]
+            # Ids are unique; a looser rule that fits several bindings decides nothing.
+            if len(candidates) == 1:
+                matches[id(etsy_product)] = candidates[0]
+                free.remove(candidates[0])
+    return matches
 
 
 class EtsyProduct(models.Model):
@@ -46,10 +248,28 @@ class EtsyProduct(models.Model):
     property_values = fields.Char(help="The variation, e.g. 'Size: 8 oz, Scent: Teatime'.")
     product_id = fields.Many2one("product.product", string="Odoo variant", check_company=True,
                                  index="btree_not_null")
-    last_pushed_qty = fields.Integer(string="Last pushed quantity")
+    last_pushed_qty = fields.Integer(
+        string="Last pushed quantity", readonly=True,
+        help="The quantity Odoo last asked Etsy to show for this product.")
     active = fields.Boolean(default=True)
 
-    _sql_constraints = [
+    property_key = fields.Char(readonly=True, help="Property names and values, to recognise "
+                                                   "the product after Etsy renumbers it.")
+    etsy_qty = fields.Integer(string="Etsy quantity", readonly=True,
+                              help="The quantity Etsy showed when Odoo last read or wrote it.")
+    etsy_qty_seen_at = fields.Datetime(string="Etsy quantity read at", readonly=True)
+    last_pushed_at = fields.Datetime(
+        string="Last stock sync", readonly=True,
+        help="When Odoo last wrote or confirmed this product's quantity on Etsy.")
+    is_enabled = fields.Boolean(string="Enabled on Etsy", default=True, readonly=True)
+    listing_state = fields.Char(related="listing_id.state", string="Listing state")
+    link_state = fields.Selection(
+        LINK_STATES, compute="_compute_link_state", store=True, index=True,
+        help="Linked: Odoo publishes the variant's stock. Not stock-tracked: linked to a product "
+             "whose stock Odoo does not track, so its Etsy quantity is left alone. To link: "
+             "pick the Odoo variant.")
+
+    _sql_constraints = [  # noqa: RUF012 - Odoo model attribute
         ("etsy_product_unique", "unique(listing_id, etsy_product_id)",
          "This Etsy product is already bound for this listing."),
     ]
@@ -59,3 +279,22 @@ class EtsyProduct(models.Model):
         for product in self:
             detail = product.property_values or product.sku or product.etsy_product_id
             product.display_name = f"{product.listing_id.display_name} ({detail})"
+
+    @api.depends("product_id", "product_id.is_storable")
+    def _compute_link_state(self):
+        for product in self:
+            if not product.product_id:
+                product.link_state = "to_link"
+            elif product.product_id.is_storable:
+                product.link_state = "linked"
+            else:
+                product.link_state = "not_stocked"
+
+    def _etsy_reference_qty(self):
+        """What Etsy shows for this product as far as Odoo knows: the last pushed quantity,
+        unless a later read (an import) saw Etsy's own quantity. None when never known."""
+        self.ensure_one()
+        if self.last_pushed_at and (not self.etsy_qty_seen_at
+                                    or self.last_pushed_at >= self.etsy_qty_seen_at):
+            return self.last_pushed_qty
+        return self.etsy_qty if self.etsy_qty_seen_at else None

@@ -92,9 +92,10 @@ class EtsyShop(models.Model):
         except EtsyError as exc:
             self._etsy_handle_error(exc)
             return self._etsy_notification(exc.user_message, "danger")
+        left = client.rate_limit.remaining_today
         return self._etsy_notification(
             _("Connection works: Etsy shop %(name)s, %(left)s API calls left today.",
-              name=etsy_shop.get("shop_name"), left=client.rate_limit.get("remaining_today", "?")),
+              name=etsy_shop.get("shop_name"), left="?" if left is None else left),
             "success")
 
     # === CLIENT AND TOKENS === #

@@ -290,6 +290,11 @@ class SyncLogRecorder:
         self._counts["failed"] += 1
         self._add_line("error", record_ref, error, etsy_id)
 
+    @property
+    def failed_with(self):
+        """The error given to :meth:`fail`, or None (for the caller's own answer to a user)."""
+        return self._handled_error
+
     def fail(self, error):
         """End the run as failed with ``error`` although the caller handled it (no raise).
 

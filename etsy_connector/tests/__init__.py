@@ -6,3 +6,4 @@ from . import test_neutralize
 from . import test_views
 from . import test_redact
 from . import test_orders
+from . import test_connect
