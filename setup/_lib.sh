@@ -69,3 +69,23 @@ ensure_postgres() {
 }
 
 odoo_addons_path() { echo "$1/addons,$1/odoo/addons,$REPO_ROOT"; }
+
+# A database with sale_management + stock installed, kept between runs (keyed by the Odoo tree),
+# so each run installs only etsy_connector into a fresh copy of it.
+template_db() {
+  local odoo_src="$1" key name
+  key=$(printf '%s' "$odoo_src $(cat "$odoo_src/odoo/release.py")" | sha256sum | cut -c1-10)
+  name="etsy_connector_base_$key"
+  if ! psql -d postgres -tAc "select 1 from pg_database where datname='$name'" | grep -q 1; then
+    say "creating template database $name (sale_management, stock; once per Odoo tree)"
+    dropdb --if-exists "$name.tmp"
+    "$PY" "$odoo_src/odoo-bin" -d "$name.tmp" --addons-path="$(odoo_addons_path "$odoo_src")" \
+      -i sale_management,stock --without-demo=all --stop-after-init --http-port="$(free_port)" \
+      --log-level=warn >"${TMPDIR:-/tmp}/etsy_connector_template.log" 2>&1 ||
+      { cat "${TMPDIR:-/tmp}/etsy_connector_template.log"; die "template database failed"; }
+    psql -d postgres -qc "ALTER DATABASE \"$name.tmp\" RENAME TO \"$name\""
+  fi
+  echo "$name"
+}
+
+free_port() { "$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }

@@ -14,6 +14,18 @@ from ..etsy.money import epoch_to_datetime, money_to_decimal
 ZERO = Decimal(0)
 
 
+class RunCache(dict):
+    """Lookups that stay true for a whole sync run (currencies, countries, products by SKU...).
+
+    The sync clears it when a receipt's savepoint rolls back: a record created there is gone.
+    """
+
+    def fetch(self, key, compute):
+        if key not in self:
+            self[key] = compute()
+        return self[key]
+
+
 class EtsyOrderImporter(models.AbstractModel):
     _name = "etsy.order.importer"
     _description = "Etsy receipt to sale order mapping"
@@ -21,24 +33,29 @@ class EtsyOrderImporter(models.AbstractModel):
     # === ENTRY POINT === #
 
     @api.model
-    def _import_receipt(self, shop, receipt):
-        """Create or update the sale order of `receipt`. Returns ('created'|'updated'|'unchanged', order)."""
+    def _import_receipt(self, shop, receipt, cache=None):
+        """Create or update the sale order of `receipt`.
+
+        :param cache: a RunCache shared by the receipts of one run (None: a fresh one).
+        :return: ('created'|'updated'|'unchanged', order)
+        """
+        cache = RunCache() if cache is None else cache
         order = self.env["sale.order"].search([
             ("etsy_shop_id", "=", shop.id), ("etsy_receipt_id", "=", str(receipt["receipt_id"])),
         ], limit=1)
         if order:
             changed = self._update_order(shop, order, receipt)
             return ("updated" if changed else "unchanged"), order
-        return "created", self._create_order(shop, receipt)
+        return "created", self._create_order(shop, receipt, cache)
 
     # === CREATION === #
 
-    def _create_order(self, shop, receipt):
+    def _create_order(self, shop, receipt, cache):
         attention = []
-        buyer, shipping = self._buyer_and_shipping_partners(receipt, attention)
-        currency = self._receipt_currency(receipt)
-        taxes = self._receipt_taxes(shop, receipt, attention)
-        lines = [self._transaction_line(shop, tx, taxes, attention)
+        buyer, shipping = self._buyer_and_shipping_partners(receipt, attention, cache)
+        currency = self._receipt_currency(receipt, cache)
+        taxes = self._receipt_taxes(shop, receipt, attention, cache)
+        lines = [self._transaction_line(shop, tx, taxes, attention, cache)
                  for tx in receipt.get("transactions") or []]
         lines += self._extra_lines(shop, receipt, taxes)
         amounts = self._receipt_amounts(receipt)
@@ -47,7 +64,8 @@ class EtsyOrderImporter(models.AbstractModel):
             "partner_id": buyer.id,
             "partner_invoice_id": buyer.id,
             "partner_shipping_id": shipping.id,
-            "pricelist_id": shop._etsy_pricelist(currency).id,
+            "pricelist_id": cache.fetch(("pricelist", currency.id),
+                                        lambda: shop._etsy_pricelist(currency)).id,
             "fiscal_position_id": False,
             "warehouse_id": shop.warehouse_id.id,
             "team_id": shop.team_id.id,
@@ -95,7 +113,7 @@ class EtsyOrderImporter(models.AbstractModel):
 
     # === PARTNERS === #
 
-    def _buyer_and_shipping_partners(self, receipt, attention):
+    def _buyer_and_shipping_partners(self, receipt, attention, cache):
         Partner = self.env["res.partner"]
         buyer_id = str(receipt.get("buyer_user_id") or "")
         email = (receipt.get("buyer_email") or "").strip()
@@ -106,7 +124,7 @@ class EtsyOrderImporter(models.AbstractModel):
             buyer = Partner.search([("email", "=ilike", email), ("parent_id", "=", False)], limit=1)
             if buyer and buyer_id and not buyer.etsy_buyer_user_id:
                 buyer.etsy_buyer_user_id = buyer_id
-        address = self._address_values(receipt, attention)
+        address = self._address_values(receipt, attention, cache)
         if not buyer:
             buyer = Partner.create({
                 "name": receipt.get("name") or _("Etsy buyer %s", buyer_id or "?"),
@@ -117,12 +135,13 @@ class EtsyOrderImporter(models.AbstractModel):
             })
         return buyer, self._shipping_partner(buyer, receipt, address)
 
-    def _address_values(self, receipt, attention):
-        country = self.env["res.country"]
+    def _address_values(self, receipt, attention, cache):
         code = (receipt.get("country_iso") or "").strip().upper()
-        if code:
-            country = country.search([("code", "=", code)], limit=1)
-        state = self._find_state(country, receipt.get("state"))
+        country = cache.fetch(("country", code), lambda: self.env["res.country"].search(
+            [("code", "=", code)], limit=1) if code else self.env["res.country"])
+        state_value = (receipt.get("state") or "").strip()
+        state = cache.fetch(("state", country.id, state_value),
+                            lambda: self._find_state(country, state_value))
         if not (receipt.get("first_line") and country):
             attention.append(_("The shipping address is incomplete on Etsy (Etsy restricts "
                                "addresses in some regions): check it before shipping."))
@@ -175,8 +194,11 @@ class EtsyOrderImporter(models.AbstractModel):
                            ZERO),
         }
 
-    def _receipt_currency(self, receipt):
+    def _receipt_currency(self, receipt, cache):
         code = (receipt.get("grandtotal") or {}).get("currency_code") or ""
+        return cache.fetch(("currency", code), lambda: self._find_currency(code))
+
+    def _find_currency(self, code):
         currency = self.env["res.currency"].with_context(active_test=False).search(
             [("name", "=", code.upper())], limit=1)
         if not currency:
@@ -185,7 +207,7 @@ class EtsyOrderImporter(models.AbstractModel):
             currency.active = True
         return currency
 
-    def _receipt_taxes(self, shop, receipt, attention):
+    def _receipt_taxes(self, shop, receipt, attention, cache):
         """Odoo taxes for the receipt's lines: the VAT the seller charged, mapped by rate."""
         amounts = self._receipt_amounts(receipt)
         if not amounts["vat"]:
@@ -198,7 +220,7 @@ class EtsyOrderImporter(models.AbstractModel):
         cent = Decimal("0.005")
         low, high = ((amounts["vat"] + delta) * 100 / base for delta in (-cent, cent))
         rate = float((amounts["vat"] * 100 / base).quantize(Decimal("0.01")))
-        tax = shop._etsy_vat_tax(float(low), float(high), rate)
+        tax = cache.fetch(("vat", rate), lambda: shop._etsy_vat_tax(float(low), float(high), rate))
         if not tax:
             attention.append(_("No Odoo sales tax of %(rate)s %% to record the VAT Etsy shows "
                                "(%(vat)s): lines were imported without VAT.",
@@ -220,8 +242,9 @@ class EtsyOrderImporter(models.AbstractModel):
 
     # === LINES === #
 
-    def _transaction_line(self, shop, tx, taxes, attention):
-        product, unmatched = self._transaction_product(shop, tx)
+    def _transaction_line(self, shop, tx, taxes, attention, cache):
+        key = ("product", tx.get("product_id"), (tx.get("sku") or "").strip())
+        product, unmatched = cache.fetch(key, lambda: self._transaction_product(shop, tx))
         if unmatched:
             attention.append(_("No Odoo product for Etsy item %(title)s (SKU %(sku)s): "
                                "link it, then fix the order line.",

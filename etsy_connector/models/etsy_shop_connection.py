@@ -51,19 +51,23 @@ class EtsyShop(models.Model):
         """Trade the callback code for tokens, then read who and which shop we are."""
         self.ensure_one()
         shop = self.sudo()
-        tokens = oauth.exchange_code(shop.api_base_url, shop.keystring, session.redirect_uri,
-                                     code, session.code_verifier, shared_secret=shop.shared_secret)
-        # Same transaction as the rest of the connection: nothing else can hold these tokens yet.
-        shop._etsy_write_tokens(shop._etsy_token_values(tokens))
-        client = shop._etsy_client()
-        me = client.get_me()
-        etsy_shop = client.get_shop(me["shop_id"])
-        shop.write(shop._etsy_shop_values(me, etsy_shop))
-        shop.message_post(body=_("Connected to the Etsy shop %(name)s (shop ID %(id)s).",
-                                 name=etsy_shop.get("shop_name"), id=me["shop_id"]))
+        # The log is opened before the shop row is written: writing `etsy_shop_id` (part of a
+        # unique key) locks the row FOR UPDATE, and the log's own cursor could then not insert
+        # a row referencing the shop until this request ends.
         with self.env["etsy.sync.log"]._open(shop, "connect", trigger="manual") as log:
+            tokens = oauth.exchange_code(shop.api_base_url, shop.keystring, session.redirect_uri,
+                                         code, session.code_verifier,
+                                         shared_secret=shop.shared_secret)
+            # Same transaction as the rest: nothing else can hold these tokens yet.
+            shop._etsy_write_tokens(shop._etsy_token_values(tokens))
+            client = shop._etsy_client()
+            me = client.get_me()
+            etsy_shop = client.get_shop(me["shop_id"])
+            shop.write(shop._etsy_shop_values(me, etsy_shop))
+            shop.message_post(body=_("Connected to the Etsy shop %(name)s (shop ID %(id)s).",
+                                     name=etsy_shop.get("shop_name"), id=me["shop_id"]))
             log.count("done")
-            log.api_calls = client.call_count
+            log.api_calls = client.call_count + 1  # + the code exchange
             log.message = _("Connected to the Etsy shop %s.", etsy_shop.get("shop_name"))
         return shop
 

@@ -8,6 +8,7 @@ from odoo.exceptions import UserError
 
 from ..etsy.errors import EtsyDailyLimitError, EtsyReauthorizationRequired
 from ..etsy.money import datetime_to_epoch
+from .etsy_order_importer import RunCache
 
 _logger = logging.getLogger(__name__)
 
@@ -172,6 +173,10 @@ class EtsyShop(models.Model):
         return None
 
     def _etsy_run_order_sync(self, trigger):
+        # A fresh snapshot now that the lock is held: a run that just ended elsewhere may have
+        # moved `last_order_sync` after this transaction began (REPEATABLE READ would refuse
+        # our update of that row at the end).
+        self._etsy_commit()
         started = fields.Datetime.now()
         with self.env["etsy.sync.log"]._open(self, "orders", trigger=trigger) as log:
             client = self._etsy_client()
@@ -208,6 +213,7 @@ class EtsyShop(models.Model):
         since = self._etsy_order_window_start()
         watermark = self.last_order_sync
         seen = set()
+        cache = RunCache()
         batch = 0
         receipts = client.iter_shop_receipts(
             self.etsy_shop_id, min_last_modified=datetime_to_epoch(since),
@@ -219,7 +225,7 @@ class EtsyShop(models.Model):
                 continue
             seen.add(receipt_id)
             log.count("fetched")
-            self._etsy_import_one(receipt, log)
+            self._etsy_import_one(receipt, log, cache)
             batch += 1
             watermark = max(filter(None, [watermark, self.env["etsy.order.importer"]
                                           ._receipt_updated_at(receipt)]), default=watermark)
@@ -228,20 +234,27 @@ class EtsyShop(models.Model):
         # The whole window is done: next run starts from when this one started.
         self._etsy_commit_progress(max(filter(None, [watermark, started])))
 
-    def _etsy_import_one(self, receipt, log):
+    def _etsy_import_one(self, receipt, log, cache=None):
         """Import one receipt in a savepoint; a failure is recorded and retried later."""
         Importer = self.env["etsy.order.importer"]
+        cache = RunCache() if cache is None else cache
         receipt_ref = _("receipt %s", receipt.get("receipt_id"))
         try:
             with self.env.cr.savepoint():
-                outcome, order = Importer._import_receipt(self, receipt)
+                outcome, order = Importer._import_receipt(self, receipt, cache)
         except Exception as exc:  # noqa: BLE001 - one bad receipt never stops the batch
+            cache.clear()  # it may hold records the savepoint just rolled back
             _logger.info("Etsy receipt %s of shop %s not imported: %s",
                          receipt.get("receipt_id"), self.id, type(exc).__name__)
             self.env["etsy.receipt.issue"]._record(self, receipt, exc)
             log.failure(receipt_ref, exc, etsy_id=receipt.get("receipt_id"))
             return None
-        self.env["etsy.receipt.issue"]._resolve(self, receipt.get("receipt_id"), order)
+        pending = cache.fetch("pending_issues", lambda: set(
+            self.env["etsy.receipt.issue"].search([
+                ("shop_id", "=", self.id), ("state", "=", "pending"),
+            ]).mapped("etsy_receipt_id")))
+        if str(receipt.get("receipt_id")) in pending:
+            self.env["etsy.receipt.issue"]._resolve(self, receipt.get("receipt_id"), order)
         log.count("skipped" if outcome == "unchanged" else outcome)
         return order
 

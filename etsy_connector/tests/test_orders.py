@@ -252,10 +252,10 @@ class TestOrderImport(SandboxCase):
         bad = self.sandbox.buy(listing_id)
         original = EtsyOrderImporter._import_receipt
 
-        def fail_for_bad(importer, shop, receipt):
+        def fail_for_bad(importer, shop, receipt, cache=None):
             if receipt["receipt_id"] == bad["receipt_id"]:
                 raise ValueError("Etsy sent a receipt Odoo cannot read")
-            return original(importer, shop, receipt)
+            return original(importer, shop, receipt, cache)
 
         with patch.object(EtsyOrderImporter, "_import_receipt", fail_for_bad):
             log = self.sync()
@@ -278,12 +278,12 @@ class TestOrderImport(SandboxCase):
         original = EtsyOrderImporter._import_receipt
         seen = []
 
-        def fault_midway(importer, shop, receipt):
+        def fault_midway(importer, shop, receipt, cache=None):
             seen.append(receipt["receipt_id"])
             if len(seen) == 120:
                 self.sandbox.inject_fault("getShopReceipts", status=503, count=2)
                 self.sandbox.inject_fault("getShopReceipts", status=429, count=1)
-            return original(importer, shop, receipt)
+            return original(importer, shop, receipt, cache)
 
         with patch.object(EtsyOrderImporter, "_import_receipt", fault_midway):
             log = self.sync()
@@ -339,11 +339,11 @@ class TestOrderImport(SandboxCase):
         original = EtsyOrderImporter._import_receipt
         done = []
 
-        def die_at_12(importer, shop, receipt):
+        def die_at_12(importer, shop, receipt, cache=None):
             if len(done) == 12:
                 raise SystemExit("worker killed")
             done.append(receipt["receipt_id"])
-            return original(importer, shop, receipt)
+            return original(importer, shop, receipt, cache)
 
         with patch("odoo.addons.etsy_connector.models.etsy_shop_orders.ORDERS_PER_COMMIT", 5), \
                 patch.object(Shop, "_etsy_commit", commit_point), \

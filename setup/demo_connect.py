@@ -1,0 +1,77 @@
+"""Connect the demo shop the way a person would, over HTTP: log in, create the shop, press
+'Connect to Etsy', approve on the (sandbox) consent page, come back to Odoo, press 'Sync orders'.
+
+Usage: python setup/demo_connect.py <odoo url> <database> <sandbox url>
+"""
+
+import sys
+
+import requests
+
+SHOP_NAME = "WicksByWerby (sandbox)"
+# The sandbox's registered demo app (etsy_connector/etsy/sandbox/constants.py).
+SANDBOX_APP = ("DEFAULT_KEYSTRING", "DEFAULT_SHARED_SECRET")
+
+
+class Odoo:
+    def __init__(self, url, db):
+        self.url, self.session = url, requests.Session()
+        self.rpc("/web/session/authenticate", {"db": db, "login": "admin", "password": "admin"})
+
+    def rpc(self, path, params):
+        answer = self.session.post(self.url + path, timeout=120, json={
+            "jsonrpc": "2.0", "method": "call", "params": params})
+        answer.raise_for_status()
+        body = answer.json()
+        if body.get("error"):
+            raise RuntimeError(body["error"]["data"].get("message") or body["error"]["message"])
+        return body["result"]
+
+    def call(self, model, method, *args, **kwargs):
+        return self.rpc("/web/dataset/call_kw", {"model": model, "method": method, "args": list(args),
+                                                  "kwargs": kwargs})
+
+
+def sandbox_app():
+    sys.path.insert(0, __file__.rsplit("/setup/", 1)[0] + "/etsy_connector")
+    from etsy.sandbox import constants
+
+    return tuple(getattr(constants, name) for name in SANDBOX_APP)
+
+
+def demo_shop(odoo, sandbox_url):
+    keystring, secret = sandbox_app()
+    values = {"keystring": keystring, "shared_secret": secret, "api_base_url": sandbox_url,
+              "oauth_base_url": sandbox_url, "import_orders_since": "2000-01-01 00:00:00"}
+    found = odoo.call("etsy.shop", "search", [("name", "=", SHOP_NAME)], limit=1)
+    if found:
+        odoo.call("etsy.shop", "write", found, values)
+        return found[0]
+    return odoo.call("etsy.shop", "create", [{"name": SHOP_NAME, **values}])[0]
+
+
+def connect(odoo, shop_id):
+    """'Connect to Etsy': Etsy's page (auto-approving in the demo) redirects to Odoo's callback."""
+    action = odoo.call("etsy.shop", "action_connect", [shop_id])
+    consent = odoo.session.get(action["url"], timeout=30, allow_redirects=False)
+    if consent.status_code != 302:
+        raise RuntimeError(f"the sandbox consent page answered {consent.status_code}")
+    back = odoo.session.get(consent.headers["Location"], timeout=120, allow_redirects=False)
+    if back.status_code != 303:
+        raise RuntimeError(f"Odoo's callback answered {back.status_code}: {back.text[:300]}")
+
+
+def main(argv):
+    odoo_url, db, sandbox_url = argv
+    odoo = Odoo(odoo_url, db)
+    shop_id = demo_shop(odoo, sandbox_url)
+    connect(odoo, shop_id)
+    [shop] = odoo.call("etsy.shop", "read", [shop_id], ["state", "etsy_shop_name"])
+    print(f"[etsy_connector] demo shop connected: {shop['etsy_shop_name']} ({shop['state']})")
+    answer = odoo.call("etsy.shop", "action_sync_orders", [shop_id])
+    print(f"[etsy_connector] first order sync: {answer['params']['message']}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
