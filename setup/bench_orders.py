@@ -27,8 +27,10 @@ def odoo_env(args):
     import odoo
     from odoo.modules.registry import Registry
 
-    odoo.tools.config.parse_config(["-d", args.database, f"--addons-path={args.addons_path}",
-                                    "--log-level=warn"], setup_logging=True)
+    odoo.tools.config.parse_config(
+        ["-d", args.database, f"--addons-path={args.addons_path}", "--log-level=warn"],
+        setup_logging=True,
+    )
     registry = Registry(args.database)
     cr = registry.cursor()
     return odoo, odoo.api.Environment(cr, odoo.SUPERUSER_ID, {"tracking_disable": True})
@@ -51,17 +53,24 @@ class Bench:
         self.server = self.sandbox.serve_in_thread()
         self.products = self._products_for_catalog()
         tokens = self.sandbox.issue_tokens()
-        self.shop = env["etsy.shop"].create({
-            "name": "Bench shop",
-            "keystring": DEFAULT_KEYSTRING,
-            "shared_secret": DEFAULT_SHARED_SECRET,
-            "api_base_url": self.server.url,
-            "oauth_base_url": self.server.url,
-            "import_orders_since": "2000-01-01 00:00:00",
-        })
-        self.shop.write({"access_token": tokens["access_token"],
-                         "refresh_token": tokens["refresh_token"], "state": "connected",
-                         "etsy_shop_id": str(self.sandbox.seller["shop_id"])})
+        self.shop = env["etsy.shop"].create(
+            {
+                "name": "Bench shop",
+                "keystring": DEFAULT_KEYSTRING,
+                "shared_secret": DEFAULT_SHARED_SECRET,
+                "api_base_url": self.server.url,
+                "oauth_base_url": self.server.url,
+                "import_orders_since": "2000-01-01 00:00:00",
+            }
+        )
+        self.shop.write(
+            {
+                "access_token": tokens["access_token"],
+                "refresh_token": tokens["refresh_token"],
+                "state": "connected",
+                "etsy_shop_id": str(self.sandbox.seller["shop_id"]),
+            }
+        )
         env.cr.commit()
 
     def _products_for_catalog(self):
@@ -72,8 +81,12 @@ class Bench:
                 if product.get("sku"):
                     skus.add(product["sku"])
         Product = self.env["product.product"]
-        return {sku: Product.create({"name": sku, "default_code": sku, "type": "consu",
-                                     "is_storable": True}) for sku in sorted(skus)}
+        return {
+            sku: Product.create(
+                {"name": sku, "default_code": sku, "type": "consu", "is_storable": True}
+            )
+            for sku in sorted(skus)
+        }
 
     def new_receipts(self, n):
         ids = self.sandbox.generate_receipts(n, lines=2)
@@ -106,25 +119,50 @@ class Bench:
     def _baseline_order(self, receipt):
         env, Command = self.env, self.odoo.Command
         country = env["res.country"].search([("code", "=", receipt["country_iso"])], limit=1)
-        buyer = env["res.partner"].create({"name": receipt["name"], "email": receipt["buyer_email"]})
-        shipping = env["res.partner"].create({
-            "parent_id": buyer.id, "type": "delivery", "name": receipt["name"],
-            "street": receipt["first_line"], "city": receipt["city"], "zip": receipt["zip"],
-            "country_id": country.id,
-        })
-        lines = [Command.create({
-            "product_id": self.products[tx["sku"]].id if tx.get("sku") in self.products
-            else self.shop.placeholder_product_id.id,
-            "product_uom_qty": tx["quantity"], "price_unit": money(tx["price"]),
-            "tax_id": [Command.clear()],
-        }) for tx in receipt["transactions"]]
-        lines.append(Command.create({"product_id": self.shop.shipping_product_id.id,
-                                     "price_unit": money(receipt["total_shipping_cost"]),
-                                     "tax_id": [Command.clear()]}))
-        order = env["sale.order"].create({
-            "partner_id": buyer.id, "partner_shipping_id": shipping.id, "order_line": lines,
-            "client_order_ref": str(receipt["receipt_id"]),
-        })
+        buyer = env["res.partner"].create(
+            {"name": receipt["name"], "email": receipt["buyer_email"]}
+        )
+        shipping = env["res.partner"].create(
+            {
+                "parent_id": buyer.id,
+                "type": "delivery",
+                "name": receipt["name"],
+                "street": receipt["first_line"],
+                "city": receipt["city"],
+                "zip": receipt["zip"],
+                "country_id": country.id,
+            }
+        )
+        lines = [
+            Command.create(
+                {
+                    "product_id": self.products[tx["sku"]].id
+                    if tx.get("sku") in self.products
+                    else self.shop.placeholder_product_id.id,
+                    "product_uom_qty": tx["quantity"],
+                    "price_unit": money(tx["price"]),
+                    "tax_id": [Command.clear()],
+                }
+            )
+            for tx in receipt["transactions"]
+        ]
+        lines.append(
+            Command.create(
+                {
+                    "product_id": self.shop.shipping_product_id.id,
+                    "price_unit": money(receipt["total_shipping_cost"]),
+                    "tax_id": [Command.clear()],
+                }
+            )
+        )
+        order = env["sale.order"].create(
+            {
+                "partner_id": buyer.id,
+                "partner_shipping_id": shipping.id,
+                "order_line": lines,
+                "client_order_ref": str(receipt["receipt_id"]),
+            }
+        )
         # The same status handling as the connector: paid receipts confirmed, cancelled ones not.
         if receipt["status"] == "canceled":
             order._action_cancel()
@@ -140,34 +178,47 @@ def main(argv):
     try:
         # Warm-up: caches, prepared plans, the first pricelist and team lookups (the connector
         # imports the 25 seed receipts, which the measured run then reads again as unchanged).
-        bench.baseline_orders([bench.sandbox.receipt(receipt_id) for receipt_id
-                               in list(bench.sandbox.world.seed_receipts.values())[:WARMUP]])
+        bench.baseline_orders(
+            [
+                bench.sandbox.receipt(receipt_id)
+                for receipt_id in list(bench.sandbox.world.seed_receipts.values())[:WARMUP]
+            ]
+        )
         bench.connector_import()
 
         receipts = bench.new_receipts(args.receipts)
         base_s, base_q, _ = bench.measure(lambda: bench.baseline_orders(receipts))
         n = args.receipts
-        receipts_after_warmup = len(env["sale.order"].search([("etsy_shop_id", "=", bench.shop.id)]))
+        shop_domain = [("etsy_shop_id", "=", bench.shop.id)]
+        receipts_after_warmup = env["sale.order"].search_count(shop_domain)
         conn_s, conn_q, log = bench.measure(bench.connector_import)
-        imported = len(env["sale.order"].search([("etsy_shop_id", "=", bench.shop.id)])) \
-            - receipts_after_warmup
-        reasons = env["etsy.receipt.issue"].search([("shop_id", "=", bench.shop.id)]).mapped("reason")
+        imported = env["sale.order"].search_count(shop_domain) - receipts_after_warmup
+        issues = env["etsy.receipt.issue"].search([("shop_id", "=", bench.shop.id)])
+        reasons = issues.mapped("reason")
     finally:
         bench.server.stop()
         env.cr.close()
 
     base_rate, conn_rate = n / base_s, imported / conn_s
-    print(f"orders benchmark: {n} generated receipts (new buyers, 2 lines, shipping), "
-          f"sandbox over HTTP on 127.0.0.1")
-    print(f"  bare ORM   : {n} orders in {base_s:6.1f} s = {base_rate:5.1f} orders/s, "
-          f"{base_q / n:5.1f} queries/order")
-    print(f"  connector  : {imported} orders in {conn_s:6.1f} s = {conn_rate:5.1f} orders/s, "
-          f"{conn_q / max(imported, 1):5.1f} queries/order, {log.api_calls} API calls, "
-          f"{log.counts['failed']} failed")
+    print(
+        f"orders benchmark: {n} generated receipts (new buyers, 2 lines, shipping), "
+        f"sandbox over HTTP on 127.0.0.1"
+    )
+    print(
+        f"  bare ORM   : {n} orders in {base_s:6.1f} s = {base_rate:5.1f} orders/s, "
+        f"{base_q / n:5.1f} queries/order"
+    )
+    print(
+        f"  connector  : {imported} orders in {conn_s:6.1f} s = {conn_rate:5.1f} orders/s, "
+        f"{conn_q / max(imported, 1):5.1f} queries/order, {log.api_calls} API calls, "
+        f"{log.counts['failed']} failed"
+    )
     for reason in sorted(set(reasons))[:5]:
         print(f"  failure    : {reason}")
-    print(f"  ratio      : {conn_rate / base_rate:.2f} (goal >= 0.8); query overhead "
-          f"{conn_q / max(imported, 1) - base_q / n:+.1f}/order (goal <= +15)")
+    print(
+        f"  ratio      : {conn_rate / base_rate:.2f} (goal >= 0.8); query overhead "
+        f"{conn_q / max(imported, 1) - base_q / n:+.1f}/order (goal <= +15)"
+    )
     return 0
 
 

@@ -19,8 +19,11 @@ class Odoo:
         self.rpc("/web/session/authenticate", {"db": db, "login": "admin", "password": "admin"})
 
     def rpc(self, path, params):
-        answer = self.session.post(self.url + path, timeout=120, json={
-            "jsonrpc": "2.0", "method": "call", "params": params})
+        answer = self.session.post(
+            self.url + path,
+            timeout=120,
+            json={"jsonrpc": "2.0", "method": "call", "params": params},
+        )
         answer.raise_for_status()
         body = answer.json()
         if body.get("error"):
@@ -28,8 +31,10 @@ class Odoo:
         return body["result"]
 
     def call(self, model, method, *args, **kwargs):
-        return self.rpc("/web/dataset/call_kw", {"model": model, "method": method, "args": list(args),
-                                                  "kwargs": kwargs})
+        return self.rpc(
+            "/web/dataset/call_kw",
+            {"model": model, "method": method, "args": list(args), "kwargs": kwargs},
+        )
 
 
 def sandbox_app():
@@ -41,8 +46,13 @@ def sandbox_app():
 
 def demo_shop(odoo, sandbox_url):
     keystring, secret = sandbox_app()
-    values = {"keystring": keystring, "shared_secret": secret, "api_base_url": sandbox_url,
-              "oauth_base_url": sandbox_url, "import_orders_since": "2000-01-01 00:00:00"}
+    values = {
+        "keystring": keystring,
+        "shared_secret": secret,
+        "api_base_url": sandbox_url,
+        "oauth_base_url": sandbox_url,
+        "import_orders_since": "2000-01-01 00:00:00",
+    }
     found = odoo.call("etsy.shop", "search", [("name", "=", SHOP_NAME)], limit=1)
     if found:
         odoo.call("etsy.shop", "write", found, values)

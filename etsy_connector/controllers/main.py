@@ -15,24 +15,38 @@ _logger = logging.getLogger(__name__)
 
 class EtsyOAuthController(http.Controller):
     @http.route(OAUTH_CALLBACK_PATH, type="http", auth="user", methods=["GET"])
-    def etsy_oauth_callback(self, code=None, state=None, error=None, error_description=None,
-                            **_kwargs):
+    def etsy_oauth_callback(
+        self, code=None, state=None, error=None, error_description=None, **_kwargs
+    ):
         """Verify state, exchange the single-use code, then land on the shop form."""
         session = request.env["etsy.oauth.session"]._consume(state)
         if not session:
-            return self._error_page(_(
-                "This Etsy connection link is invalid, expired or was already used. Open the "
-                "Etsy shop in Odoo and click 'Connect to Etsy' again."))
+            return self._error_page(
+                _(
+                    "This Etsy connection link is invalid, expired or was already used. Open the "
+                    "Etsy shop in Odoo and click 'Connect to Etsy' again."
+                )
+            )
         shop = session.shop_id
         if error:
-            reason = _("you declined access on Etsy") if error == "access_denied" else (
-                error_description or error)
-            return self._error_page(_("The shop %(shop)s was not connected: %(reason)s. Click "
-                                      "'Connect to Etsy' to try again.",
-                                      shop=shop.name, reason=reason), shop)
+            reason = (
+                _("you declined access on Etsy")
+                if error == "access_denied"
+                else (error_description or error)
+            )
+            return self._error_page(
+                _(
+                    "The shop %(shop)s was not connected: %(reason)s. Click "
+                    "'Connect to Etsy' to try again.",
+                    shop=shop.name,
+                    reason=reason,
+                ),
+                shop,
+            )
         if not code:
-            return self._error_page(_("Etsy sent no authorization code. Click 'Connect to "
-                                      "Etsy' to try again."), shop)
+            return self._error_page(
+                _("Etsy sent no authorization code. Click 'Connect to Etsy' to try again."), shop
+            )
         try:
             shop._etsy_finish_oauth(session, code)
         except EtsyError as exc:
@@ -47,7 +61,12 @@ class EtsyOAuthController(http.Controller):
             "<body style='font-family:sans-serif;max-width:40em;margin:4em auto'>"
             "<h1>{title}</h1><p class='etsy-oauth-error'>{message}</p>"
             "<p><a href='{back}'>{back_label}</a></p></body></html>"
-        ).format(title=escape(_("Etsy connection failed")), message=escape(message),
-                 back=escape(back), back_label=escape(_("Back to the Etsy shop")))
-        return request.make_response(body, headers=[("Content-Type", "text/html; charset=utf-8")],
-                                     status=400)
+        ).format(
+            title=escape(_("Etsy connection failed")),
+            message=escape(message),
+            back=escape(back),
+            back_label=escape(_("Back to the Etsy shop")),
+        )
+        return request.make_response(
+            body, headers=[("Content-Type", "text/html; charset=utf-8")], status=400
+        )

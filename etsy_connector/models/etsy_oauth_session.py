@@ -33,14 +33,16 @@ class EtsyOAuthSession(models.Model):
     def _start(self, shop, redirect_uri):
         """A new attempt for `shop` by the current user. Returns (state, code_verifier)."""
         state, verifier = oauth.make_state(), oauth.make_code_verifier()
-        self.sudo().create({
-            "shop_id": shop.id,
-            "user_id": self.env.uid,
-            "state_hash": _hash_state(state),
-            "code_verifier": verifier,
-            "redirect_uri": redirect_uri,
-            "expires_at": fields.Datetime.now() + SESSION_LIFETIME,
-        })
+        self.sudo().create(
+            {
+                "shop_id": shop.id,
+                "user_id": self.env.uid,
+                "state_hash": _hash_state(state),
+                "code_verifier": verifier,
+                "redirect_uri": redirect_uri,
+                "expires_at": fields.Datetime.now() + SESSION_LIFETIME,
+            }
+        )
         return state, verifier
 
     @api.model
@@ -49,8 +51,12 @@ class EtsyOAuthSession(models.Model):
         if not state:
             return self.browse()
         session = self.sudo().search([("state_hash", "=", _hash_state(state))], limit=1)
-        if (not session or session.used or session.user_id.id != self.env.uid
-                or session.expires_at < fields.Datetime.now()):
+        if (
+            not session
+            or session.used
+            or session.user_id.id != self.env.uid
+            or session.expires_at < fields.Datetime.now()
+        ):
             return self.browse()
         session.used = True
         return session

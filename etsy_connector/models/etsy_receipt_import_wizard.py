@@ -7,19 +7,26 @@ class EtsyReceiptImportWizard(models.TransientModel):
     _description = "Import one Etsy receipt by its ID"
 
     shop_id = fields.Many2one("etsy.shop", required=True, domain=[("state", "=", "connected")])
-    receipt_id = fields.Char(string="Etsy receipt ID", required=True,
-                             help="The number Etsy shows on the order (Order #...).")
+    receipt_id = fields.Char(
+        string="Etsy receipt ID",
+        required=True,
+        help="The number Etsy shows on the order (Order #...).",
+    )
 
     def action_import(self):
         self.ensure_one()
         receipt_id = (self.receipt_id or "").strip().lstrip("#")
         if not receipt_id.isdigit():
             raise UserError(_("An Etsy receipt ID is a number, such as 3012345678."))
-        order, log = self.shop_id.import_receipt_by_id(receipt_id)
+        order, _log = self.shop_id.import_receipt_by_id(receipt_id)
         if not order:
             return self.shop_id._etsy_notification(
-                _("Receipt %s could not be imported; the reason is in 'Receipts to fix'.",
-                  receipt_id), "warning")
+                _(
+                    "Receipt %s could not be imported; the reason is in 'Receipts to fix'.",
+                    receipt_id,
+                ),
+                "warning",
+            )
         action = order.get_formview_action()
         action["target"] = "current"
         return action

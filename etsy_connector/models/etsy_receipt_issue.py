@@ -14,9 +14,21 @@ RETRY_BASE = datetime.timedelta(minutes=10)
 RETRY_MAX = datetime.timedelta(days=1)
 RETRIES_PER_RUN = 20
 # Personal data a diagnosis does not need stays out of the stored payload.
-PAYLOAD_DROPPED_KEYS = ("name", "first_line", "second_line", "city", "zip", "formatted_address",
-                        "buyer_email", "seller_email", "payment_email", "message_from_buyer",
-                        "gift_message", "gift_sender", "message_from_payment")
+PAYLOAD_DROPPED_KEYS = (
+    "name",
+    "first_line",
+    "second_line",
+    "city",
+    "zip",
+    "formatted_address",
+    "buyer_email",
+    "seller_email",
+    "payment_email",
+    "message_from_buyer",
+    "gift_message",
+    "gift_sender",
+    "message_from_payment",
+)
 
 
 class EtsyReceiptIssue(models.Model):
@@ -30,7 +42,9 @@ class EtsyReceiptIssue(models.Model):
     etsy_receipt_id = fields.Char(string="Etsy receipt", required=True, index=True)
     state = fields.Selection(
         [("pending", "To retry"), ("resolved", "Imported"), ("ignored", "Ignored")],
-        default="pending", required=True, index=True,
+        default="pending",
+        required=True,
+        index=True,
     )
     reason = fields.Text(readonly=True)
     attempts = fields.Integer(readonly=True, default=0)
@@ -39,8 +53,11 @@ class EtsyReceiptIssue(models.Model):
     sale_order_id = fields.Many2one("sale.order", readonly=True)
 
     _sql_constraints = [
-        ("etsy_receipt_issue_unique", "unique(shop_id, etsy_receipt_id)",
-         "This Etsy receipt already has an entry."),
+        (
+            "etsy_receipt_issue_unique",
+            "unique(shop_id, etsy_receipt_id)",
+            "This Etsy receipt already has an entry.",
+        ),
     ]
 
     @api.model
@@ -53,8 +70,8 @@ class EtsyReceiptIssue(models.Model):
             "state": "pending",
             "reason": shop._etsy_redact(self._reason(exc)),
             "attempts": attempts,
-            "next_retry_at": fields.Datetime.now() + min(RETRY_BASE * 2 ** (attempts - 1),
-                                                         RETRY_MAX),
+            "next_retry_at": fields.Datetime.now()
+            + min(RETRY_BASE * 2 ** (attempts - 1), RETRY_MAX),
             "payload": {k: v for k, v in receipt.items() if k not in PAYLOAD_DROPPED_KEYS},
         }
         if issue:
@@ -70,18 +87,28 @@ class EtsyReceiptIssue(models.Model):
 
     @api.model
     def _resolve(self, shop, receipt_id, order):
-        issue = self.search([("shop_id", "=", shop.id), ("etsy_receipt_id", "=", str(receipt_id)),
-                             ("state", "=", "pending")])
+        issue = self.search(
+            [
+                ("shop_id", "=", shop.id),
+                ("etsy_receipt_id", "=", str(receipt_id)),
+                ("state", "=", "pending"),
+            ]
+        )
         if issue:
             issue.write({"state": "resolved", "sale_order_id": order.id if order else False})
 
     @api.model
     def _retry_due(self, shop, client, log):
         """Re-fetch and re-import the receipts whose backoff has elapsed."""
-        due = self.search([
-            ("shop_id", "=", shop.id), ("state", "=", "pending"),
-            ("next_retry_at", "<=", fields.Datetime.now()),
-        ], order="next_retry_at", limit=RETRIES_PER_RUN)
+        due = self.search(
+            [
+                ("shop_id", "=", shop.id),
+                ("state", "=", "pending"),
+                ("next_retry_at", "<=", fields.Datetime.now()),
+            ],
+            order="next_retry_at",
+            limit=RETRIES_PER_RUN,
+        )
         for issue in due:
             receipt = client.get_shop_receipt(shop.etsy_shop_id, issue.etsy_receipt_id)
             shop._etsy_import_one(receipt, log)
@@ -94,8 +121,13 @@ class EtsyReceiptIssue(models.Model):
             imported += bool(order)
         failed = len(self) - imported
         return self.env["etsy.shop"]._etsy_notification(
-            _("Retried %(count)s receipt(s): %(ok)s imported, %(ko)s still failing (see the "
-              "reason on each).", count=len(self), ok=imported, ko=failed),
+            _(
+                "Retried %(count)s receipt(s): %(ok)s imported, %(ko)s still failing (see the "
+                "reason on each).",
+                count=len(self),
+                ok=imported,
+                ko=failed,
+            ),
             "success" if not failed else "warning",
         )
 

@@ -34,11 +34,11 @@ class EtsyShop(models.Model):
 
     _name = "etsy.shop"
     _description = "Etsy Shop"
-    _inherit = ["mail.thread", "mail.activity.mixin"]  # noqa: RUF012 - Odoo model attribute
+    _inherit = ["mail.thread", "mail.activity.mixin"]
     _order = "name, id"
     _check_company_auto = True
 
-    _sql_constraints = [  # noqa: RUF012 - Odoo model attribute
+    _sql_constraints = [
         (
             "etsy_shop_company_uniq",
             "unique(etsy_shop_id, company_id)",
@@ -443,7 +443,7 @@ class EtsyShop(models.Model):
             shop = shop.with_company(shop.company_id)
             try:
                 shop._etsy_run_isolated(getattr(shop, method_name))
-            except Exception as exc:  # noqa: BLE001 - one shop must never stop the others
+            except Exception as exc:
                 _logger.error(
                     "Etsy %s failed for shop %s (id %s):\n%s",
                     method_name,

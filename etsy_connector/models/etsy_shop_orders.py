@@ -105,7 +105,8 @@ class EtsyShop(models.Model):
         """The shop company's 'Etsy <CUR>' pricelist, created on first use."""
         self.ensure_one()
         Pricelist = self.env["product.pricelist"].sudo()
-        domain = [("currency_id", "=", currency.id), ("company_id", "in", [self.company_id.id, False])]
+        domain = [("currency_id", "=", currency.id),
+                  ("company_id", "in", [self.company_id.id, False])]
         pricelist = Pricelist.search(domain + [("name", "=", f"Etsy {currency.name}")], limit=1)
         return pricelist or Pricelist.create({
             "name": f"Etsy {currency.name}",
@@ -242,7 +243,7 @@ class EtsyShop(models.Model):
         try:
             with self.env.cr.savepoint():
                 outcome, order = Importer._import_receipt(self, receipt, cache)
-        except Exception as exc:  # noqa: BLE001 - one bad receipt never stops the batch
+        except Exception as exc:
             cache.clear()  # it may hold records the savepoint just rolled back
             _logger.info("Etsy receipt %s of shop %s not imported: %s",
                          receipt.get("receipt_id"), self.id, type(exc).__name__)

@@ -29,7 +29,8 @@ class EtsyShopToken(models.Model):
     def _lock_for(self, shop):
         """The shop's token row, locked until this transaction ends (one refresher at a time)."""
         self.env.cr.execute(
-            "SELECT id FROM etsy_shop_token WHERE shop_id = %s FOR NO KEY UPDATE", [shop.id])
+            "SELECT id FROM etsy_shop_token WHERE shop_id = %s FOR NO KEY UPDATE", [shop.id]
+        )
         row = self.env.cr.fetchone()
         return self.sudo().browse(row[0] if row else [])
 

@@ -49,7 +49,8 @@ class SaleOrder(models.Model):
 
     def _etsy_has_delivered_goods(self):
         self.ensure_one()
-        return any(p.state == "done" and p.picking_type_code == "outgoing" for p in self.picking_ids)
+        return any(picking.state == "done" and picking.picking_type_code == "outgoing"
+                   for picking in self.picking_ids)
 
     def _etsy_cancel_from_etsy(self):
         """Etsy cancelled the receipt: cancel the order unless goods already left."""

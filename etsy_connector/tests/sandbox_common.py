@@ -1,6 +1,6 @@
 """A live Etsy sandbox on 127.0.0.1 for the Odoo tests, and a shop connected to it."""
 
-from odoo.tests import tagged  # noqa: F401 - re-exported for the test modules
+from odoo.tests import tagged
 
 from ..etsy.sandbox import DEFAULT_KEYSTRING, DEFAULT_SHARED_SECRET, EtsySandbox
 from .common import EtsyCase
@@ -25,15 +25,17 @@ class SandboxCase(EtsyCase):
     @classmethod
     def make_connected_shop(cls, name, company, seller=None):
         """A shop of `company` connected to `seller` (default: the seeded candle shop)."""
-        shop = cls.env["etsy.shop"].create({
-            "name": name,
-            "company_id": company.id,
-            "keystring": DEFAULT_KEYSTRING,
-            "shared_secret": DEFAULT_SHARED_SECRET,
-            "api_base_url": cls.server.url,
-            "oauth_base_url": cls.server.url,
-            "import_orders_since": IMPORT_SINCE,
-        })
+        shop = cls.env["etsy.shop"].create(
+            {
+                "name": name,
+                "company_id": company.id,
+                "keystring": DEFAULT_KEYSTRING,
+                "shared_secret": DEFAULT_SHARED_SECRET,
+                "api_base_url": cls.server.url,
+                "oauth_base_url": cls.server.url,
+                "import_orders_since": IMPORT_SINCE,
+            }
+        )
         cls.connect_with_fresh_tokens(shop, seller)
         return shop
 
@@ -48,13 +50,15 @@ class SandboxCase(EtsyCase):
     def connect_with_fresh_tokens(cls, shop, seller=None):
         seller = seller or cls.sandbox.seller
         tokens = cls.sandbox.issue_tokens(user_id=seller["user_id"])
-        shop.write({
-            "access_token": tokens["access_token"],
-            "refresh_token": tokens["refresh_token"],
-            "etsy_shop_id": str(seller["shop_id"]),
-            "etsy_user_id": str(seller["user_id"]),
-            "state": "connected",
-        })
+        shop.write(
+            {
+                "access_token": tokens["access_token"],
+                "refresh_token": tokens["refresh_token"],
+                "etsy_shop_id": str(seller["shop_id"]),
+                "etsy_user_id": str(seller["user_id"]),
+                "state": "connected",
+            }
+        )
 
     def new_seller(self, name="BeeswaxBarn"):
         """A second Etsy seller with one listing (its id in seller['listing_id'])."""
@@ -66,8 +70,9 @@ class SandboxCase(EtsyCase):
         return self.env["sale.order"].search([("etsy_shop_id", "=", (shop or self.etsy_shop).id)])
 
     def order_of(self, receipt_id, shop=None):
-        return self.env["sale.order"].search([
-            ("etsy_shop_id", "=", (shop or self.etsy_shop).id),
-            ("etsy_receipt_id", "=", str(receipt_id)),
-        ])
-
+        return self.env["sale.order"].search(
+            [
+                ("etsy_shop_id", "=", (shop or self.etsy_shop).id),
+                ("etsy_receipt_id", "=", str(receipt_id)),
+            ]
+        )

@@ -20,19 +20,24 @@ class TestConnectFlow(HttpCase):
         cls.sandbox = EtsySandbox.seeded()
         cls.server = cls.sandbox.serve_in_thread()
         cls.addClassCleanup(cls.server.stop)
-        cls.manager = new_test_user(cls.env, login="etsy_connect_manager",
-                                    groups=f"{MANAGER_GROUP},sales_team.group_sale_manager")
+        cls.manager = new_test_user(
+            cls.env,
+            login="etsy_connect_manager",
+            groups=f"{MANAGER_GROUP},sales_team.group_sale_manager",
+        )
 
     def setUp(self):
         super().setUp()
         self.sandbox.reset()
-        self.shop = self.env["etsy.shop"].create({
-            "name": "Connect me",
-            "keystring": DEFAULT_KEYSTRING,
-            "shared_secret": DEFAULT_SHARED_SECRET,
-            "api_base_url": self.server.url,
-            "oauth_base_url": self.server.url,
-        })
+        self.shop = self.env["etsy.shop"].create(
+            {
+                "name": "Connect me",
+                "keystring": DEFAULT_KEYSTRING,
+                "shared_secret": DEFAULT_SHARED_SECRET,
+                "api_base_url": self.server.url,
+                "oauth_base_url": self.server.url,
+            }
+        )
         self.authenticate("etsy_connect_manager", "etsy_connect_manager")
 
     def start(self):
@@ -47,9 +52,12 @@ class TestConnectFlow(HttpCase):
         page = requests.get(url, timeout=10)
         self.assertEqual(page.status_code, 200)
         request_id = re.search(r"name='request_id' value='([^']+)'", page.text).group(1)
-        answer = requests.post(self.server.url + "/oauth/connect", timeout=10,
-                               data={"request_id": request_id, "decision": decision},
-                               allow_redirects=False)
+        answer = requests.post(
+            self.server.url + "/oauth/connect",
+            timeout=10,
+            data={"request_id": request_id, "decision": decision},
+            allow_redirects=False,
+        )
         self.assertEqual(answer.status_code, 302)
         return answer.headers["Location"]
 
@@ -78,10 +86,13 @@ class TestConnectFlow(HttpCase):
         self.assertTrue(self.shop.access_token.startswith(f"{seller['user_id']}."))
         self.assertGreater(self.shop.refresh_token_expires_at, self.shop.token_expires_at)
         token_call = self.sandbox.calls("oauthToken")
-        self.assertEqual(token_call[-1]["content_type"].split(";")[0],
-                         "application/x-www-form-urlencoded")
-        self.assertIn("Connected to the Etsy shop WicksByWerby",
-                      "\n".join(self.shop.message_ids.mapped("body")))
+        self.assertEqual(
+            token_call[-1]["content_type"].split(";")[0], "application/x-www-form-urlencoded"
+        )
+        self.assertIn(
+            "Connected to the Etsy shop WicksByWerby",
+            "\n".join(self.shop.message_ids.mapped("body")),
+        )
         log = self.shop.sync_log_ids.filtered(lambda l: l.operation == "connect")
         self.assertEqual(log.state, "done")
 
@@ -108,8 +119,9 @@ class TestConnectFlow(HttpCase):
 
     def test_forged_state_is_refused(self):
         self.start()
-        response = self.url_open("/etsy_connector/oauth/callback?code=abc&state=forged",
-                                 allow_redirects=False)
+        response = self.url_open(
+            "/etsy_connector/oauth/callback?code=abc&state=forged", allow_redirects=False
+        )
         self.assertEqual(response.status_code, 400)
         self.assertIn("invalid, expired or was already used", response.text)
         self.assertEqual(self.shop.state, "draft")

@@ -1,6 +1,5 @@
 """Etsy receipts -> sale orders, against the sandbox over real HTTP."""
 
-import datetime
 from unittest.mock import patch
 
 from odoo import SUPERUSER_ID, api, fields
@@ -19,14 +18,35 @@ class TestOrderImport(SandboxCase):
     def setUpClass(cls):
         super().setUpClass()
         Product = cls.env["product.product"]
-        cls.tea_8oz = Product.create({"name": "Teatime candle 8 oz", "default_code": "WBW-TEA-8OZ",
-                                      "type": "consu", "is_storable": True})
-        cls.lavender_16 = Product.create({"name": "Lavender 16 oz", "default_code": "WBW-LAV-16OZ",
-                                          "type": "consu", "is_storable": True})
+        cls.tea_8oz = Product.create(
+            {
+                "name": "Teatime candle 8 oz",
+                "default_code": "WBW-TEA-8OZ",
+                "type": "consu",
+                "is_storable": True,
+            }
+        )
+        cls.lavender_16 = Product.create(
+            {
+                "name": "Lavender 16 oz",
+                "default_code": "WBW-LAV-16OZ",
+                "type": "consu",
+                "is_storable": True,
+            }
+        )
         Tax = cls.env["account.tax"]
-        cls.vat = {rate: Tax.create({"name": f"VAT {rate}%", "amount": rate, "amount_type": "percent",
-                                     "type_tax_use": "sale", "company_id": cls.company_a.id})
-                   for rate in (19.0, 20.0, 24.0)}
+        cls.vat = {
+            rate: Tax.create(
+                {
+                    "name": f"VAT {rate}%",
+                    "amount": rate,
+                    "amount_type": "percent",
+                    "type_tax_use": "sale",
+                    "company_id": cls.company_a.id,
+                }
+            )
+            for rate in (19.0, 20.0, 24.0)
+        }
 
     def setUp(self):
         super().setUp()
@@ -54,8 +74,10 @@ class TestOrderImport(SandboxCase):
                 self.assertEqual(order.company_id, self.company_a)
                 self.assertEqual(order.date_order, epoch_to_datetime(receipt["created_timestamp"]))
                 self.assertEqual(order.currency_id.name, "USD")
-                self.assertEqual(len(order.order_line.filtered("etsy_transaction_id")),
-                                 len(receipt["transactions"]))
+                self.assertEqual(
+                    len(order.order_line.filtered("etsy_transaction_id")),
+                    len(receipt["transactions"]),
+                )
 
     def test_paid_orders_are_confirmed_with_etsy_date(self):
         self.sync()
@@ -64,8 +86,11 @@ class TestOrderImport(SandboxCase):
         receipt = self.receipt("us_tax")
         self.assertEqual(order.date_order, epoch_to_datetime(receipt["created_timestamp"]))
         self.assertTrue(order.picking_ids, "confirming creates the delivery")
-        self.assertEqual(self.order_of(self.seed["processing"]).state, "draft",
-                         "a receipt whose payment is still processing is not confirmed")
+        self.assertEqual(
+            self.order_of(self.seed["processing"]).state,
+            "draft",
+            "a receipt whose payment is still processing is not confirmed",
+        )
 
     def test_us_sales_tax_collected_by_etsy_is_not_revenue(self):
         self.sync()
@@ -78,7 +103,9 @@ class TestOrderImport(SandboxCase):
         self.assertFalse(order.etsy_needs_attention, order.etsy_attention_reason)
         line = order.order_line.filtered("etsy_transaction_id")
         self.assertEqual(line.product_id, self.tea_8oz, "matched by SKU")
-        shipping = order.order_line.filtered(lambda l: l.product_id == self.etsy_shop.shipping_product_id)
+        shipping = order.order_line.filtered(
+            lambda l: l.product_id == self.etsy_shop.shipping_product_id
+        )
         self.assertAlmostEqual(shipping.price_unit, receipt["total_shipping_cost"]["amount"] / 100)
 
     def test_sales_tax_as_a_line_when_the_shop_says_so(self):
@@ -94,7 +121,9 @@ class TestOrderImport(SandboxCase):
         order = self.order_of(self.seed["uk_vat"])
         receipt = self.receipt("uk_vat")
         self.assertEqual(order.order_line.tax_id, self.vat[20.0])
-        self.assertAlmostEqual(order.amount_tax, receipt["total_vat_cost"]["amount"] / 100, places=2)
+        self.assertAlmostEqual(
+            order.amount_tax, receipt["total_vat_cost"]["amount"] / 100, places=2
+        )
         self.assertAlmostEqual(order.amount_total, receipt["grandtotal"]["amount"] / 100, places=2)
         self.assertFalse(order.etsy_needs_attention, order.etsy_attention_reason)
         self.assertEqual(self.order_of(self.seed["germany"]).order_line.tax_id, self.vat[19.0])
@@ -112,7 +141,9 @@ class TestOrderImport(SandboxCase):
         self.assertEqual(us.partner_shipping_id.state_id.code, "CA")
         self.assertEqual(us.partner_shipping_id.country_id.code, "US")
         self.assertEqual(us.partner_shipping_id.parent_id, us.partner_id)
-        self.assertEqual(us.partner_id.etsy_buyer_user_id, str(self.receipt("us_tax")["buyer_user_id"]))
+        self.assertEqual(
+            us.partner_id.etsy_buyer_user_id, str(self.receipt("us_tax")["buyer_user_id"])
+        )
         germany = self.order_of(self.seed["germany"]).partner_shipping_id
         self.assertEqual(germany.country_id.code, "DE")
         self.assertFalse(germany.state_id)
@@ -127,8 +158,10 @@ class TestOrderImport(SandboxCase):
         self.sync()
         first = self.order_of(self.seed["us_tax"])
         previous = self.receipt("us_tax")
-        buyer = {key: previous[key] for key in ("name", "first_line", "second_line", "city",
-                                                 "state", "zip", "country_iso")}
+        buyer = {
+            key: previous[key]
+            for key in ("name", "first_line", "second_line", "city", "state", "zip", "country_iso")
+        }
         buyer.update(user_id=previous["buyer_user_id"], email=previous["buyer_email"])
         receipt = self.sandbox.buy(previous["transactions"][0]["listing_id"], buyer=buyer)
         self.sync()
@@ -144,14 +177,19 @@ class TestOrderImport(SandboxCase):
         self.assertIn(self.etsy_shop.gift_wrap_product_id, gift.order_line.product_id)
         coupon = self.order_of(self.seed["coupon"])
         discount = coupon.order_line.filtered(
-            lambda l: l.product_id == self.etsy_shop.discount_product_id)
-        self.assertAlmostEqual(discount.price_unit, -self.receipt("coupon")["discount_amt"]["amount"] / 100)
+            lambda l: l.product_id == self.etsy_shop.discount_product_id
+        )
+        self.assertAlmostEqual(
+            discount.price_unit, -self.receipt("coupon")["discount_amt"]["amount"] / 100
+        )
         for name in ("gift", "coupon", "multi", "bulk", "japanese"):
             with self.subTest(receipt=name):
                 order = self.order_of(self.seed[name])
                 grand = self.receipt(name)["grandtotal"]["amount"] / 100
                 self.assertAlmostEqual(order.amount_total + order.etsy_sales_tax, grand, places=2)
-        self.assertEqual(len(self.order_of(self.seed["multi"]).order_line.filtered("etsy_transaction_id")), 3)
+        self.assertEqual(
+            len(self.order_of(self.seed["multi"]).order_line.filtered("etsy_transaction_id")), 3
+        )
         bulk = self.order_of(self.seed["bulk"]).order_line.filtered("etsy_transaction_id")
         self.assertEqual(bulk.product_uom_qty, 999)
 
@@ -161,7 +199,9 @@ class TestOrderImport(SandboxCase):
         self.assertEqual(len(long_title), 140)
         line = self.order_of(self.seed["long_title"]).order_line.filtered("etsy_transaction_id")
         self.assertIn(long_title, line.name)
-        personalized = self.order_of(self.seed["personalized"]).order_line.filtered("etsy_transaction_id")
+        personalized = self.order_of(self.seed["personalized"]).order_line.filtered(
+            "etsy_transaction_id"
+        )
         self.assertIn("Emma & Liam 2026", personalized.name)
 
     def test_unmatched_items_use_placeholder_and_are_flagged(self):
@@ -174,8 +214,10 @@ class TestOrderImport(SandboxCase):
         self.assertIn("No Odoo product", order.etsy_attention_reason)
 
     def test_buyer_text_is_kept_as_text(self):
-        receipt = self.sandbox.buy(self.receipt("us_tax")["transactions"][0]["listing_id"],
-                                   message_from_buyer="<b>bold</b> <script>alert(1)</script>")
+        receipt = self.sandbox.buy(
+            self.receipt("us_tax")["transactions"][0]["listing_id"],
+            message_from_buyer="<b>bold</b> <script>alert(1)</script>",
+        )
         self.sync()
         order = self.order_of(receipt["receipt_id"])
         self.assertEqual(order.etsy_buyer_message, "<b>bold</b> <script>alert(1)</script>")
@@ -213,7 +255,7 @@ class TestOrderImport(SandboxCase):
         call = self.sandbox.calls("getShopReceipts")[0]
         self.assertEqual(call["query"]["sort_on"], "updated")
         self.assertEqual(call["query"]["sort_order"], "asc")
-        since = datetime.datetime.utcfromtimestamp(int(call["query"]["min_last_modified"]))
+        since = epoch_to_datetime(int(call["query"]["min_last_modified"]))
         self.assertLess(since, self.etsy_shop.last_order_sync)
 
     def test_late_cancellation_and_refund_are_picked_up(self):
@@ -234,7 +276,8 @@ class TestOrderImport(SandboxCase):
         self.sync()
         order = self.order_of(self.seed["us_tax"])
         self.env["stock.quant"]._update_available_quantity(
-            self.tea_8oz, self.etsy_shop.warehouse_id.lot_stock_id, 5)
+            self.tea_8oz, self.etsy_shop.warehouse_id.lot_stock_id, 5
+        )
         picking = order.picking_ids
         picking.action_assign()
         picking.move_ids.quantity = picking.move_ids.product_uom_qty
@@ -262,7 +305,9 @@ class TestOrderImport(SandboxCase):
         self.assertEqual(log.counts["failed"], 1)
         self.assertTrue(self.order_of(good["receipt_id"]))
         self.assertFalse(self.order_of(bad["receipt_id"]))
-        issue = self.env["etsy.receipt.issue"].search([("etsy_receipt_id", "=", str(bad["receipt_id"]))])
+        issue = self.env["etsy.receipt.issue"].search(
+            [("etsy_receipt_id", "=", str(bad["receipt_id"]))]
+        )
         self.assertEqual(issue.state, "pending")
         self.assertIn("cannot read", issue.reason)
         self.assertNotIn("first_line", issue.payload)
@@ -345,10 +390,12 @@ class TestOrderImport(SandboxCase):
             done.append(receipt["receipt_id"])
             return original(importer, shop, receipt, cache)
 
-        with patch("odoo.addons.etsy_connector.models.etsy_shop_orders.ORDERS_PER_COMMIT", 5), \
-                patch.object(Shop, "_etsy_commit", commit_point), \
-                patch.object(EtsyOrderImporter, "_import_receipt", die_at_12), \
-                self.assertRaisesKeepingWrites(SystemExit):
+        with (
+            patch("odoo.addons.etsy_connector.models.etsy_shop_orders.ORDERS_PER_COMMIT", 5),
+            patch.object(Shop, "_etsy_commit", commit_point),
+            patch.object(EtsyOrderImporter, "_import_receipt", die_at_12),
+            self.assertRaisesKeepingWrites(SystemExit),
+        ):
             self.sync()
         points[-1].close(rollback=True)  # what the dead worker had not committed
         self.env.invalidate_all()
@@ -369,8 +416,9 @@ class TestOrderImport(SandboxCase):
                 with self.assertRaisesKeepingWrites(UserError):
                     self.sync()
                 self.assertIsNone(self.etsy_shop._sync_etsy_orders(trigger="cron"))
-                other_shop = self.make_connected_shop("Another shop", self.company_a,
-                                                      seller=self.new_seller())
+                other_shop = self.make_connected_shop(
+                    "Another shop", self.company_a, seller=self.new_seller()
+                )
                 with other_shop._etsy_lock("orders") as other_acquired:
                     self.assertTrue(other_acquired, "another shop is not blocked")
             worker_cr.rollback()
