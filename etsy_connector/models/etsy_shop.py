@@ -443,7 +443,7 @@ class EtsyShop(models.Model):
             shop = shop.with_company(shop.company_id)
             try:
                 shop._etsy_run_isolated(getattr(shop, method_name))
-            except Exception as exc:
+            except Exception as exc:  # noqa: BLE001 - one shop must never stop the others
                 _logger.error(
                     "Etsy %s failed for shop %s (id %s):\n%s",
                     method_name,

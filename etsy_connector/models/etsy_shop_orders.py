@@ -243,7 +243,7 @@ class EtsyShop(models.Model):
         try:
             with self.env.cr.savepoint():
                 outcome, order = Importer._import_receipt(self, receipt, cache)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - one bad receipt never stops the batch
             cache.clear()  # it may hold records the savepoint just rolled back
             _logger.info("Etsy receipt %s of shop %s not imported: %s",
                          receipt.get("receipt_id"), self.id, type(exc).__name__)

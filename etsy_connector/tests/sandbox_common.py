@@ -1,6 +1,6 @@
 """A live Etsy sandbox on 127.0.0.1 for the Odoo tests, and a shop connected to it."""
 
-from odoo.tests import tagged
+from odoo.tests import tagged  # noqa: F401 - re-exported for the test modules
 
 from ..etsy.sandbox import DEFAULT_KEYSTRING, DEFAULT_SHARED_SECRET, EtsySandbox
 from .common import EtsyCase
