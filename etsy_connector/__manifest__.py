@@ -5,7 +5,7 @@
     "summary": "Connect Etsy shops to Odoo: orders, stock and sync logs per shop",
     "author": "Etsy Connector contributors",
     "license": "LGPL-3",
-    "depends": ["sale_management", "stock"],
+    "depends": ["sale_management", "stock", "sale_stock"],
     "external_dependencies": {},
     "data": [
         # Groups before the access rights that name them.
@@ -19,6 +19,9 @@
         "views/etsy_sync_log_views.xml",
         # The shop form opens the receipt import wizard by xmlid.
         "views/etsy_receipt_issue_views.xml",
+        # The menus need the listing actions.
+        "views/etsy_listing_views.xml",
+        "views/product_views.xml",
         "views/etsy_shop_views.xml",
         "views/sale_order_views.xml",
         "views/etsy_menus.xml",

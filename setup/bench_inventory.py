@@ -3,9 +3,8 @@
 Run by `./setup/bench inventory` (which makes a fresh database with etsy_connector installed):
     python setup/bench_inventory.py <odoo source> <database> --addons-path=... [--listings N]
 Prints, for a full listing import (and a second one), a push with no change and a push after
-20 stock changes:
-seconds, API calls, listing reads and writes. Goals: no-change run 0 writes and <= 20 reads;
-20 changes <= 20 writes. The sandbox keeps Etsy's default limit of 10 calls per second.
+20 stock changes: seconds, API calls, listing reads and writes. Goals: no-change run 0 writes
+and <= 20 reads; 20 changes <= 20 writes. The sandbox keeps Etsy's default 10 calls per second.
 """
 
 import argparse

@@ -5,6 +5,9 @@ from . import etsy_shop_orders
 from . import etsy_sync_log
 from . import etsy_oauth_session
 from . import etsy_binding
+from . import etsy_shop_inventory
+from . import etsy_product_builder
+from . import product
 from . import etsy_receipt_issue
 from . import etsy_order_importer
 from . import etsy_receipt_import_wizard
@@ -14,3 +17,7 @@ from . import etsy_carrier
 from . import etsy_shop_shipping
 from . import stock_picking
 from . import sale_order_shipping
+from . import etsy_discord_message
+from . import etsy_shop_discord
+from . import product_template_discord
+from . import etsy_shop_dashboard

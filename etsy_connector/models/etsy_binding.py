@@ -96,7 +96,7 @@ class EtsyListing(models.Model):
     linked_count = fields.Integer(compute="_compute_link_state", store=True,
                                   string="Linked products")
 
-    _sql_constraints = [  # noqa: RUF012 - Odoo model attribute
+    _sql_constraints = [
         ("etsy_listing_unique", "unique(shop_id, etsy_listing_id)",
          "This Etsy listing is already known for this shop."),
     ]
@@ -119,6 +119,15 @@ class EtsyListing(models.Model):
                 listing.link_state = "linked"
             else:
                 listing.link_state = "partial" if linked else "to_link"
+
+    @api.model
+    def _etsy_action_for_products(self, products):
+        """The listings action, showing the listings that sell one of ``products``."""
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "etsy_connector.action_etsy_listing")
+        action["domain"] = [("etsy_product_ids.product_id", "in", products.ids)]
+        action["context"] = {}
+        return action
 
     def action_mark_resolved(self):
         """Clear the attention flag once a person has dealt with it."""
@@ -152,15 +161,19 @@ class EtsyListing(models.Model):
             values["image_url"] = images[0].get("url_fullxfull") or images[0].get("url_570xN")
         return values
 
-    def _etsy_sync_products(self, inventory, seen_at):
+    def _etsy_sync_products(self, inventory, seen_at, find_product=None):
         """Bring this listing's product bindings in step with ``inventory`` (read shape).
 
         Returns ``{etsy product_id: etsy.product}`` for every live Etsy product. Bindings are
         matched active ones first, then archived ones (a product that came back keeps its
-        link); bindings whose product is gone are archived, new products get an unlinked one.
+        link); bindings whose product is gone are archived, new products get a new binding.
+        ``find_product(sku)`` (an Odoo variant id or None) links the unlinked ones as they are
+        written, instead of one more write each.
         """
         self.ensure_one()
         live = [p for p in (inventory or {}).get("products") or [] if not p.get("is_deleted")]
+        if not live:
+            return {}  # no inventory in the answer: nothing to learn, keep the bindings
         every = self.with_context(active_test=False).etsy_product_ids
         active = every.filtered("active")
         matches = _match_products(live, active)
@@ -170,6 +183,10 @@ class EtsyListing(models.Model):
         for etsy_product in live:
             values = _product_values(etsy_product)
             binding = matches.get(id(etsy_product))
+            if find_product and values["sku"] and not (binding and binding.product_id):
+                values["product_id"] = find_product(values["sku"]) or False
+                if not values["product_id"]:
+                    del values["product_id"]
             if binding:
                 changed = {key: value for key, value in values.items() if binding[key] != value}
                 if not binding.active:
@@ -269,7 +286,7 @@ class EtsyProduct(models.Model):
              "whose stock Odoo does not track, so its Etsy quantity is left alone. To link: "
              "pick the Odoo variant.")
 
-    _sql_constraints = [  # noqa: RUF012 - Odoo model attribute
+    _sql_constraints = [
         ("etsy_product_unique", "unique(listing_id, etsy_product_id)",
          "This Etsy product is already bound for this listing."),
     ]

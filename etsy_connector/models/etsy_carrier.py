@@ -30,7 +30,7 @@ class EtsyCarrier(models.Model):
     sequence = fields.Integer(default=10)
     active = fields.Boolean(default=True)
 
-    _sql_constraints = [  # noqa: RUF012 - Odoo model attribute
+    _sql_constraints = [
         ("name_unique", "unique(name)", "A carrier with this name already exists."),
     ]
 

@@ -91,6 +91,8 @@ class EtsyOrderImporter(models.AbstractModel):
         self._apply_status(shop, order, receipt)
         order._etsy_note_refunds(receipt.get("refunds") or [], float(amounts["refunds"]),
                                  currency.name)
+        # The Discord announcement is queued in this same transaction (see the outbox model).
+        self.env["etsy.discord.message"]._enqueue_new_order(shop, order, receipt)
         return order
 
     def _receipt_status(self, receipt):

@@ -193,9 +193,9 @@ class EtsyProductBuilder(models.AbstractModel):
         if not url or not url.startswith(("https://", "http://")):
             return None
         try:
-            response = requests.get(url, timeout=IMAGE_TIMEOUT, stream=True)
-            response.raise_for_status()
-            content = response.raw.read(IMAGE_MAX_BYTES + 1, decode_content=True)
+            with requests.get(url, timeout=IMAGE_TIMEOUT, stream=True) as response:
+                response.raise_for_status()
+                content = response.raw.read(IMAGE_MAX_BYTES + 1, decode_content=True)
         except (requests.RequestException, OSError) as exc:
             log.note(_("listing %s", etsy_listing["listing_id"]),
                      _("The Etsy image could not be downloaded (%s): the product has none.",

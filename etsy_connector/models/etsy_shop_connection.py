@@ -18,6 +18,8 @@ from ..etsy.errors import EtsyError, EtsyReauthorizationRequired
 
 _logger = logging.getLogger(__name__)
 
+# Seconds to wait for Etsy before retrying (system parameter etsy_connector.http_timeout).
+DEFAULT_HTTP_TIMEOUT = 30
 # Etsy refresh tokens live 90 days from their last renewal.
 REFRESH_TOKEN_LIFETIME = datetime.timedelta(days=90)
 # Transaction-level advisory locks taken by this cursor, re-taken after each batch commit.
@@ -113,8 +115,10 @@ class EtsyShop(models.Model):
                               "shop %s first.", shop.name))
         if not shop.refresh_token:
             raise UserError(_("The shop %s is not connected: click 'Connect to Etsy'.", shop.name))
+        timeout = float(self.env["ir.config_parameter"].sudo().get_param(
+            "etsy_connector.http_timeout", DEFAULT_HTTP_TIMEOUT))
         return EtsyClient(
-            shop.keystring, shop.shared_secret,
+            shop.keystring, shop.shared_secret, timeout=timeout,
             access_token=shop.access_token, refresh_token=shop.refresh_token,
             token_expires_at=shop.token_expires_at,
             refresh_handler=shop._etsy_refresh_tokens,

@@ -149,13 +149,13 @@ class EtsyShop(models.Model):
         with shop._etsy_lock("inventory") as acquired:
             if acquired:
                 return shop._etsy_run_listing_import(trigger)
-        return shop._etsy_busy(trigger, _("A listing import or stock push"))
+        return shop._etsy_run_busy(trigger, _("A listing import or stock push"))
 
-    def _etsy_busy(self, trigger, what):
+    def _etsy_run_busy(self, trigger, what):
         if trigger == "manual":
             raise UserError(_("%(what)s of %(shop)s is already running: wait for it to finish, "
                               "its log shows the progress.", what=what, shop=self.name))
-        _logger.info("Etsy %s of shop %s skipped: another run holds the lock", what, self.id)
+        _logger.info("Etsy shop %s: %s is running, this run is skipped", self.id, what)
 
     def _etsy_run_listing_import(self, trigger):
         seen_at = fields.Datetime.now()
@@ -234,8 +234,9 @@ class EtsyShop(models.Model):
                 **values, "shop_id": self.id, "etsy_listing_id": str(etsy_listing["listing_id"]),
             })
             outcome = "created"
-        bindings = listing._etsy_sync_products(etsy_listing.get("inventory"), seen_at)
-        self._etsy_link_by_sku([b for b in bindings.values() if not b.product_id], index, log)
+        bindings = listing._etsy_sync_products(
+            etsy_listing.get("inventory"), seen_at,
+            find_product=lambda sku: self._etsy_product_for_sku(sku, index, listing, log))
         if self.create_missing_products and not all(b.product_id for b in bindings.values()):
             created = self.env["etsy.product.builder"]._build_for_listing(
                 self, listing, etsy_listing, bindings, log)
@@ -286,21 +287,19 @@ class EtsyShop(models.Model):
         exact[code.strip()].add(product_id)
         loose[normalize_sku(code)].add(product_id)
 
-    def _etsy_link_by_sku(self, bindings, index, log):
-        """Link unlinked bindings whose SKU is an Odoo internal reference: exact first, then
-        ignoring case and spaces. Several candidates: left for a person to pick."""
+    def _etsy_product_for_sku(self, sku, index, listing, log):
+        """The Odoo variant id whose internal reference is ``sku``: exact first, then ignoring
+        case and spaces. Several candidates: None, and a note asking a person to pick."""
         exact, loose = index
-        for binding in bindings:
-            if not binding.sku:
-                continue
-            candidates = exact.get(binding.sku) or loose.get(normalize_sku(binding.sku)) or set()
-            if len(candidates) == 1:
-                binding.product_id = next(iter(candidates))
-            elif candidates:
-                log.note(_("listing %s", binding.listing_id.etsy_listing_id),
-                         _("SKU %s matches several Odoo products: pick the right one under "
-                           "'To Link'.", binding.sku),
-                         level="warning", etsy_id=binding.listing_id.etsy_listing_id)
+        candidates = exact.get(sku) or loose.get(normalize_sku(sku)) or set()
+        if len(candidates) == 1:
+            return next(iter(candidates))
+        if candidates:
+            log.note(_("listing %s", listing.etsy_listing_id),
+                     _("SKU %s matches several Odoo products: pick the right one under "
+                       "'To Link'.", sku),
+                     level="warning", etsy_id=listing.etsy_listing_id)
+        return None
 
     # === STOCK PUSH === #
 
@@ -314,11 +313,11 @@ class EtsyShop(models.Model):
         shop = self.sudo().with_company(self.company_id)
         with shop._etsy_lock("orders") as orders_locked:
             if not orders_locked:
-                return shop._etsy_busy(trigger, _("An order sync"))
+                return shop._etsy_run_busy(trigger, _("An order sync"))
             with shop._etsy_lock("inventory") as inventory_locked:
                 if inventory_locked:
                     return shop._etsy_run_inventory_sync(trigger)
-        return shop._etsy_busy(trigger, _("A listing import or stock push"))
+        return shop._etsy_run_busy(trigger, _("A listing import or stock push"))
 
     def _etsy_run_inventory_sync(self, trigger):
         started = fields.Datetime.now()
@@ -327,7 +326,7 @@ class EtsyShop(models.Model):
             stats = {"checked": 0, "order_calls": 0}
             try:
                 stats["order_calls"] = self._etsy_import_new_orders(client, trigger)
-                self._etsy_push_stock(client, log, stats)
+                self._etsy_stock_push(client, log, stats)
             except EtsyReauthorizationRequired as exc:
                 self._etsy_mark_disconnected(exc)
                 log.fail(exc)
@@ -349,6 +348,9 @@ class EtsyShop(models.Model):
     def _etsy_inventory_summary(self, log, client, stats):
         counts = log.counts
         left = client.rate_limit.remaining_today
+        if not stats["checked"]:
+            return _("No Etsy product is linked to a stock-tracked Odoo product yet: import the "
+                     "listings and link their products first.")
         return _(
             "%(checked)s listings checked: %(written)s written, %(unchanged)s unchanged, "
             "%(failed)s failed; %(read)s read from Etsy. %(calls)s API calls (%(order_calls)s "
@@ -376,22 +378,22 @@ class EtsyShop(models.Model):
             raise _OrdersNotImported() from exc
         return client.call_count - calls
 
-    def _etsy_push_stock(self, client, log, stats):
+    def _etsy_stock_push(self, client, log, stats):
         bindings = self.env["etsy.product"].search([
             ("shop_id", "=", self.id), ("link_state", "=", "linked"),
             ("listing_id.active", "=", True),
         ])
         targets = self._etsy_stock_targets(bindings)
         listings = bindings.listing_id
-        candidates = self._etsy_push_candidates(bindings, targets)
+        candidates = self._etsy_stock_candidates(bindings, targets)
         stats["checked"] = len(listings)
         log.count("skipped", len(listings - candidates))
         for chunk in _chunks(candidates, BATCH_SIZE):
-            etsy_listings = self._etsy_read_for_push(client, chunk, log)
+            etsy_listings = self._etsy_stock_read(client, chunk, log)
             for listing in chunk:
                 etsy_listing = etsy_listings.get(int(listing.etsy_listing_id))
                 if etsy_listing is not None:
-                    self._etsy_push_one(client, listing, etsy_listing, targets, log)
+                    self._etsy_stock_push_one(client, listing, etsy_listing, targets, log)
             self._etsy_commit()
 
     def _etsy_stock_targets(self, bindings):
@@ -405,6 +407,8 @@ class EtsyShop(models.Model):
             return {}
         warehouses = self.inventory_warehouse_ids or self.warehouse_id
         demand = self._etsy_unconfirmed_demand(products, warehouses)
+        # Quantities are computed, not stored: never trust values cached earlier in the run.
+        products.invalidate_recordset(["free_qty", "qty_available", "outgoing_qty"])
         per_product = {}
         for product in products.with_context(warehouse_id=warehouses.ids):
             free = min(product.free_qty, product.qty_available - product.outgoing_qty)
@@ -423,7 +427,7 @@ class EtsyShop(models.Model):
             ["product_id"], ["product_uom_qty:sum"])
         return {product.id: qty for product, qty in groups}
 
-    def _etsy_push_candidates(self, bindings, targets):
+    def _etsy_stock_candidates(self, bindings, targets):
         """Listings where a product's target differs from what Etsy shows as far as Odoo knows."""
         listings = self.env["etsy.listing"]
         for binding in bindings:
@@ -432,7 +436,7 @@ class EtsyShop(models.Model):
                 listings |= binding.listing_id
         return listings
 
-    def _etsy_read_for_push(self, client, listings, log):
+    def _etsy_stock_read(self, client, listings, log):
         """``{listing id: ShopListing with inventory}`` for ≤100 listings, in one call.
 
         Etsy answers 404 for the whole batch when one listing was deleted: the deleted ones are
@@ -465,11 +469,11 @@ class EtsyShop(models.Model):
                         _("Deleted on Etsy (404): its binding was archived and flagged."),
                         etsy_id=listing.etsy_listing_id)
 
-    def _etsy_push_one(self, client, listing, etsy_listing, targets, log):
+    def _etsy_stock_push_one(self, client, listing, etsy_listing, targets, log):
         """Push one listing; whatever fails is logged and the run goes on."""
         try:
             with self.env.cr.savepoint():
-                written = self._etsy_push_listing(client, listing, etsy_listing, targets, log)
+                written = self._etsy_stock_push_listing(client, listing, etsy_listing, targets, log)
             log.count("updated" if written else "skipped")
         except (EtsyReauthorizationRequired, EtsyDailyLimitError):
             raise
@@ -481,7 +485,7 @@ class EtsyShop(models.Model):
             log.failure(_("listing %s", listing.etsy_listing_id), exc,
                         etsy_id=listing.etsy_listing_id)
 
-    def _etsy_push_listing(self, client, listing, etsy_listing, targets, log):
+    def _etsy_stock_push_listing(self, client, listing, etsy_listing, targets, log):
         """Patch the quantities of one listing on Etsy; True when something was written.
 
         Reads happened just before: the body is built from Etsy's current inventory by
@@ -495,13 +499,13 @@ class EtsyShop(models.Model):
                  for binding in listing.etsy_product_ids}
         listing.write({**listing._etsy_listing_values(etsy_listing), "last_seen_at": now})
         bindings = listing._etsy_sync_products(inventory, now)
-        requested = self._etsy_requested_quantities(listing, inventory, bindings, targets,
+        requested = self._etsy_stock_requested(listing, inventory, bindings, targets,
                                                     known, log)
         if not requested:
             return False
         body, report = build_inventory_update_body(
             inventory, {product_id: qty for product_id, (__, qty) in requested.items()})
-        self._etsy_note_merged(listing, report, bindings, log)
+        self._etsy_stock_note_merged(listing, report, bindings, log)
         if report.sold_out:
             written = self._etsy_deactivate_sold_out(client, listing, state, log)
         else:
@@ -516,7 +520,7 @@ class EtsyShop(models.Model):
         listing.last_pushed_at = now
         return written
 
-    def _etsy_requested_quantities(self, listing, inventory, bindings, targets, known, log):
+    def _etsy_stock_requested(self, listing, inventory, bindings, targets, known, log):
         """``{Etsy product id: (binding, quantity to push)}``.
 
         Never raise a quantity Etsy lowered without Odoo knowing why: a buyer may have bought
@@ -545,7 +549,7 @@ class EtsyShop(models.Model):
             requested[product_id] = (binding, qty)
         return requested
 
-    def _etsy_note_merged(self, listing, report, bindings, log):
+    def _etsy_stock_note_merged(self, listing, report, bindings, log):
         for merge in report.merged:
             names = sorted({bindings[product_id].product_id.display_name
                             for product_id in merge["requested"] if product_id in bindings})
@@ -571,16 +575,16 @@ class EtsyShop(models.Model):
     def _etsy_back_in_stock(self, client, listing, state, log):
         """Stock is back: put the listing on sale again if Etsy's rules allow it for free, or
         if the shop allows renewals. True when the listing was reactivated or renewed."""
-        if state == "active" or state == "draft":
+        if state in ("active", "draft"):
             if listing.deactivated_by_odoo:
                 listing.deactivated_by_odoo = False  # the seller reactivated it already
             return False
         ours = listing.deactivated_by_odoo
         if state in ("inactive", "expired") and not ours:
             return False  # the seller's own choice
-        now = fields.Datetime.now()
-        expired = state == "expired" or (listing.ending_at and listing.ending_at <= now)
-        renewal = state == "sold_out" or expired
+        # Etsy renews (and charges for) sold-out and expired listings put back on sale; a
+        # deactivated one that has not expired is reactivated for free.
+        renewal = state in ("sold_out", "expired")
         ref = _("listing %s", listing.etsy_listing_id)
         if renewal and not self.allow_listing_renewal:
             reason = _("Back in stock, but Etsy keeps this %s listing off sale until it is "
@@ -599,7 +603,7 @@ class EtsyShop(models.Model):
     # === FAST PATH === #
 
     @api.model
-    def _etsy_schedule_push_for(self, products):
+    def _etsy_stock_schedule_push(self, products):
         """A done stock move touched ``products``: push stock in about a minute if one of them
         is linked to an Etsy listing (one pending trigger at a time; the cron is the backstop)."""
         products = products.filtered("is_storable")

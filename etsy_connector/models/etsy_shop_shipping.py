@@ -186,6 +186,8 @@ class EtsyShop(models.Model):
         self._etsy_send_shipment(client, picking, request, notes, log)
 
     def _etsy_send_shipment(self, client, picking, request, notes, log):
+        # The same refusal on every retry is said once in the chatter, not once per attempt.
+        previous_reason = picking.etsy_push_message
         with self.env.cr.savepoint():
             picking._etsy_mark_sending()
         self._etsy_commit()
@@ -195,30 +197,35 @@ class EtsyShop(models.Model):
                 send_bcc=self.tracking_send_bcc, **request)
         except (EtsyUnknownOutcomeError, EtsyTransientError) as exc:
             # The POST may have been applied: only a later look at the receipt can tell.
-            self._etsy_push_failed(picking, exc, "unknown", log)
+            self._etsy_push_failed(picking, exc, "unknown", log, previous_reason)
         except EtsyError as exc:
-            self._etsy_push_failed(picking, exc, "failed", log)
+            self._etsy_push_failed(picking, exc, "failed", log, previous_reason)
         else:
             with self.env.cr.savepoint():
                 picking._etsy_push_settled("pushed", "\n".join(notes), request)
-                picking.sale_id._etsy_note_shipped(receipt)
+                if receipt:
+                    picking.sale_id._etsy_note_shipped(receipt)
             log.count("created")
         self._etsy_commit()
 
-    def _etsy_push_failed(self, picking, exc, state, log):
+    def _etsy_push_failed(self, picking, exc, state, log, previous_reason=None):
         """Record why a delivery's tracking did not reach Etsy; a revoked token or the daily
         limit stops the whole run (raised again after recording)."""
-        message = self._etsy_redact(self._etsy_push_error_text(exc))
+        message = self._etsy_redact(self._etsy_push_error_text(exc, state))
         retry_at = None
         if isinstance(exc, EtsyDailyLimitError) and exc.retry_after:
             retry_at = fields.Datetime.now() + datetime.timedelta(seconds=exc.retry_after)
         with self.env.cr.savepoint():
-            picking._etsy_push_problem(state, message, retry_at=retry_at)
+            picking._etsy_push_problem(state, message, retry_at=retry_at,
+                                       previous_reason=previous_reason)
         log.failure(picking.name, message, etsy_id=picking.etsy_receipt_id)
         if isinstance(exc, (EtsyReauthorizationRequired, EtsyDailyLimitError)):
             raise exc
 
-    def _etsy_push_error_text(self, exc):
+    def _etsy_push_error_text(self, exc, state):
+        if state == "unknown" and not isinstance(exc, EtsyUnknownOutcomeError):
+            return _("Etsy did not confirm the shipment (%s). It may have been applied: the "
+                     "order is checked on Etsy before anything is sent again.", exc)
         if TRACKING_REQUIRED_MARKER in (exc.error or "").lower():
             return _("Etsy requires a tracking code for this order (for example US orders over "
                      "$10 and orders to India). Enter it on the delivery: it is then sent "

@@ -64,8 +64,8 @@ class SaleOrder(models.Model):
 class EtsyOrderImporter(models.AbstractModel):
     _inherit = "etsy.order.importer"
 
-    def _transaction_line(self, shop, tx, taxes, attention):
-        values = super()._transaction_line(shop, tx, taxes, attention)
+    def _transaction_line(self, shop, tx, *args, **kwargs):
+        values = super()._transaction_line(shop, tx, *args, **kwargs)
         values["etsy_ship_by"] = self._transaction_ship_by(tx)
         return values
 

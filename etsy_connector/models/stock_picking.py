@@ -157,9 +157,12 @@ class StockPicking(models.Model):
         if codes:
             # Etsy wants a carrier with every tracking code; unknown carriers go as "other".
             request.update(tracking_code=codes[0], carrier_name=carrier_code)
-            if carrier_code == OTHER_CODE:
-                notes.append(_("The carrier is not on Etsy's list, so the buyer gets the "
-                               "tracking code without a tracking link."))
+            if carrier_code == OTHER_CODE and carrier_name:
+                notes.append(_("%s is not on Etsy's list of carriers: the buyer gets the "
+                               "tracking code without a tracking link.", carrier_name))
+            elif carrier_code == OTHER_CODE:
+                notes.append(_("No carrier was chosen: the buyer gets the tracking code "
+                               "without a tracking link."))
         if carrier_name:
             request["note_to_buyer"] = _("Shipped with %s.", carrier_name)
         if codes[1:]:
@@ -226,19 +229,22 @@ class StockPicking(models.Model):
         if state == "skipped":
             headline = _("Tracking not sent to Etsy.")
         elif request.get("tracking_code"):
-            headline = _("Tracking sent to Etsy: %(carrier)s %(code)s.",
+            headline = _("Tracking on Etsy: %(carrier)s %(code)s.",
                          carrier=request["carrier_name"], code=request["tracking_code"])
         else:
             headline = _("Etsy order marked as shipped (no tracking code).")
         return Markup("%s<br/>%s") % (headline, message) if message else headline
 
-    def _etsy_push_problem(self, state, message, retry_at=None):
-        """The push ``failed`` or its outcome is ``unknown``: say why and plan the next try."""
+    def _etsy_push_problem(self, state, message, retry_at=None, previous_reason=None):
+        """The push ``failed`` or its outcome is ``unknown``: say why and plan the next try.
+
+        ``previous_reason``: the reason shown before this attempt, when the attempt replaced it.
+        """
         self.ensure_one()
         attempts = self.etsy_push_attempts + 1
         delay = (UNKNOWN_RECHECK_DELAY if state == "unknown"
                  else min(RETRY_BASE * 2 ** min(attempts - 1, 10), RETRY_MAX))
-        news = (self.etsy_push_state, self.etsy_push_message) != (state, message)
+        news = message != (previous_reason or self.etsy_push_message)
         self.write({"etsy_push_state": state, "etsy_push_message": message,
                     "etsy_push_attempts": attempts,
                     "etsy_next_push_at": retry_at or fields.Datetime.now() + delay})
@@ -273,7 +279,8 @@ class StockPicking(models.Model):
         if len(self) == 1:
             kind = {"pushed": "success", "skipped": "info", "failed": "danger"}.get(
                 self.etsy_push_state, "warning")
-            label = dict(PUSH_STATES).get(self.etsy_push_state, "")
+            labels = dict(self._fields["etsy_push_state"]._description_selection(self.env))
+            label = labels.get(self.etsy_push_state, "")
             return (f"{self.name}: {label}. {self.etsy_push_message or ''}".strip(), kind)
         counts = {state: len(self.filtered(lambda p, s=state: p.etsy_push_state == s))
                   for state, _label in PUSH_STATES}

@@ -7,3 +7,5 @@ from . import test_views
 from . import test_redact
 from . import test_orders
 from . import test_connect
+from . import test_shipping
+from . import test_inventory

@@ -60,9 +60,9 @@ class SandboxCase(EtsyCase):
             }
         )
 
-    def new_seller(self, name="BeeswaxBarn"):
+    def new_seller(self, name="BeeswaxBarn", currency_code="USD"):
         """A second Etsy seller with one listing (its id in seller['listing_id'])."""
-        seller = self.sandbox.add_shop(name)
+        seller = self.sandbox.add_shop(name, currency_code=currency_code)
         seller["listing_id"] = self.sandbox.generate_listings(1, shop_id=seller["shop_id"])[0]
         return seller
 

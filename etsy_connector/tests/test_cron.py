@@ -67,14 +67,16 @@ class TestCronLoop(EtsyCase):
         self.assertEqual(len(calls), 3)
 
     def test_crons_are_installed(self):
-        # The stock push is switched on by the release that brings it.
-        for xmlid, code, minutes, active in (
-            ("etsy_connector.ir_cron_sync_orders", "model._cron_sync_orders()", 10, True),
-            ("etsy_connector.ir_cron_sync_inventory", "model._cron_sync_inventory()", 15, False),
+        for xmlid, code, interval in (
+            ("etsy_connector.ir_cron_sync_orders", "model._cron_sync_orders()", (10, "minutes")),
+            ("etsy_connector.ir_cron_sync_inventory", "model._cron_sync_inventory()",
+             (15, "minutes")),
+            ("etsy_connector.ir_cron_import_listings", "model._cron_import_listings()",
+             (1, "days")),
         ):
             with self.subTest(cron=xmlid):
                 cron = self.env.ref(xmlid)
-                self.assertEqual(cron.active, active)
+                self.assertTrue(cron.active)
                 self.assertEqual(cron.model_id.model, "etsy.shop")
                 self.assertEqual(cron.code, code)
-                self.assertEqual((cron.interval_number, cron.interval_type), (minutes, "minutes"))
+                self.assertEqual((cron.interval_number, cron.interval_type), interval)

@@ -1,5 +1,6 @@
 """Etsy receipts -> sale orders, against the sandbox over real HTTP."""
 
+import datetime
 from unittest.mock import patch
 
 from odoo import SUPERUSER_ID, api, fields
@@ -289,9 +290,39 @@ class TestOrderImport(SandboxCase):
 
     # --- failures --- #
 
-    def test_broken_receipt_is_quarantined_then_imported(self):
+    def test_malformed_receipt_is_quarantined_then_imported(self):
+        # Etsy answers the first page with one receipt Odoo cannot read (a price that is no
+        # number); the rest of the page imports, the bad one waits in "Receipts to Fix".
+        receipts = sorted((self.sandbox.receipt(rid) for rid in self.seed.values()),
+                          key=lambda r: (r["updated_timestamp"], r["receipt_id"]))
+        bad = receipts[3]
+        bad["transactions"][0]["price"] = {"amount": "12,50", "divisor": 100,
+                                           "currency_code": "USD"}
+        self.sandbox.inject_fault("getShopReceipts", status=200,
+                                  body={"count": len(receipts), "results": receipts})
+        log = self.sync()
+        self.assertEqual(log.counts["failed"], 1)
+        self.assertEqual(len(self.orders()), len(self.seed) - 1, "the rest of the page imported")
+        self.assertFalse(self.order_of(bad["receipt_id"]))
+        issue = self.env["etsy.receipt.issue"].search(
+            [("etsy_receipt_id", "=", str(bad["receipt_id"]))])
+        self.assertEqual(issue.state, "pending")
+        self.assertIn("Money amount", issue.reason)
+        self.assertNotIn("first_line", issue.payload, "no personal data kept")
+        self.assertGreater(issue.next_retry_at, fields.Datetime.now())
+        log_line = self.env["etsy.sync.log.line"].search(
+            [("etsy_id", "=", str(bad["receipt_id"]))])
+        self.assertEqual(log_line.level, "error")
+        self.assertIn("Money amount", log_line.message)
+        # The fault is gone: the Retry button fetches the receipt again and imports it.
+        issue.action_retry()
+        self.assertEqual(issue.state, "resolved")
+        self.assertEqual(issue.sale_order_id, self.order_of(bad["receipt_id"]))
+        # A later run finds nothing left to do.
+        self.assertEqual(self.sync().counts["created"], 0)
+
+    def test_quarantined_receipt_is_retried_by_later_runs_after_backoff(self):
         listing_id = self.receipt("us_tax")["transactions"][0]["listing_id"]
-        good = self.sandbox.buy(listing_id)
         bad = self.sandbox.buy(listing_id)
         original = EtsyOrderImporter._import_receipt
 
@@ -301,22 +332,36 @@ class TestOrderImport(SandboxCase):
             return original(importer, shop, receipt, cache)
 
         with patch.object(EtsyOrderImporter, "_import_receipt", fail_for_bad):
-            log = self.sync()
-        self.assertEqual(log.counts["failed"], 1)
-        self.assertTrue(self.order_of(good["receipt_id"]))
-        self.assertFalse(self.order_of(bad["receipt_id"]))
+            self.sync()
         issue = self.env["etsy.receipt.issue"].search(
-            [("etsy_receipt_id", "=", str(bad["receipt_id"]))]
-        )
+            [("etsy_receipt_id", "=", str(bad["receipt_id"]))])
+        self.assertEqual(issue.attempts, 1)
+        # Out of the next windows, so only the retry queue can bring it back.
+        self.etsy_shop.last_order_sync = fields.Datetime.now() + datetime.timedelta(days=1)
+        self.sync()  # backoff not elapsed: not retried yet
         self.assertEqual(issue.state, "pending")
-        self.assertIn("cannot read", issue.reason)
-        self.assertNotIn("first_line", issue.payload)
-        self.assertGreater(issue.next_retry_at, fields.Datetime.now())
-        self.assertEqual(len(self.orders()), len(self.seed) + 1, "the rest of the batch imported")
-        # The fault is gone: the Retry button imports it.
-        issue.action_retry()
+        self.assertFalse(self.order_of(bad["receipt_id"]))
+        issue.next_retry_at = fields.Datetime.now() - datetime.timedelta(seconds=1)
+        self.sync()
         self.assertEqual(issue.state, "resolved")
-        self.assertEqual(issue.sale_order_id, self.order_of(bad["receipt_id"]))
+        self.assertTrue(self.order_of(bad["receipt_id"]))
+
+    def test_timeout_mid_pagination_loses_nothing(self):
+        self.sandbox.generate_receipts(150, shop_id=self.sandbox.seller["shop_id"])
+        self.env["ir.config_parameter"].set_param("etsy_connector.http_timeout", "1")
+        original = EtsyOrderImporter._import_receipt
+        seen = []
+
+        def hang_midway(importer, shop, receipt, cache=None):
+            seen.append(receipt["receipt_id"])
+            if len(seen) == 100:
+                self.sandbox.inject_fault("getShopReceipts", hang=1.5)
+            return original(importer, shop, receipt, cache)
+
+        with patch.object(EtsyOrderImporter, "_import_receipt", hang_midway):
+            log = self.sync()
+        self.assertEqual(log.counts["failed"], 0)
+        self.assertEqual(len(self.orders()), len(self.seed) + 150)
 
     def test_server_errors_and_rate_limits_mid_pagination_lose_nothing(self):
         self.sandbox.generate_receipts(230, shop_id=self.sandbox.seller["shop_id"])
@@ -362,12 +407,14 @@ class TestOrderImport(SandboxCase):
         self.assertNoSecret(log.message)
 
     def test_shop_of_company_b_writes_orders_in_company_b(self):
-        seller = self.new_seller()
+        seller = self.new_seller(currency_code="EUR")
         receipt = self.sandbox.buy(seller["listing_id"])
         shop_b = self.make_connected_shop("Shop in B", self.company_b, seller=seller)
         self.env["etsy.shop"]._cron_sync_orders()
         order = self.order_of(receipt["receipt_id"], shop=shop_b)
         self.assertEqual(order.company_id, self.company_b)
+        self.assertEqual(order.currency_id.name, "EUR")
+        self.assertEqual(order.pricelist_id.name, "Etsy EUR")
         self.assertEqual(order.warehouse_id.company_id, self.company_b)
         self.assertFalse(self.order_of(receipt["receipt_id"]))
 
