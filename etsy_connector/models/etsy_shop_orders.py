@@ -6,7 +6,7 @@ import logging
 from odoo import _, fields, models
 from odoo.exceptions import UserError
 
-from ..etsy.errors import EtsyDailyLimitError, EtsyReauthorizationRequired
+from ..etsy.errors import EtsyDailyLimitError, EtsyOffsetLimitError, EtsyReauthorizationRequired
 from ..etsy.money import datetime_to_epoch
 from .etsy_order_importer import RunCache
 
@@ -15,9 +15,14 @@ _logger = logging.getLogger(__name__)
 # Etsy's modified times and ours are not the same clock: re-read a margin before the watermark.
 ORDER_WINDOW_OVERLAP = datetime.timedelta(minutes=15)
 ORDERS_PER_COMMIT = 25
-# Cancellations and refunds do not move Etsy's modified time: re-read recent open receipts.
+# Cancellations and refunds do not move Etsy's modified time: re-read recent receipts, a few
+# pages (of PAGE_SIZE) per run, so the cost stays fixed whatever the shop's volume.
 RECHECK_DAYS = 60
-RECHECK_BUDGET = 25
+RECHECK_PAGES = 2
+PAGE_SIZE = 100
+# A window holding more receipts than Etsy lists (12,000) is read in slices of at most this.
+MAX_WINDOW_SLICE = datetime.timedelta(days=30)
+MIN_WINDOW_SLICE = datetime.timedelta(hours=1)
 
 
 class EtsyShop(models.Model):
@@ -77,6 +82,9 @@ class EtsyShop(models.Model):
         help="Create Odoo products for Etsy listings that match none (off: unmatched items use "
              "the placeholder and are flagged).",
     )
+    order_recheck_offset = fields.Integer(
+        copy=False, readonly=True,
+        help="Where the re-reading of recent receipts (cancellations, refunds) continues.")
     order_ids = fields.One2many("sale.order", "etsy_shop_id", string="Etsy orders")
     order_count = fields.Integer(compute="_compute_order_counts", compute_sudo=True)
     attention_count = fields.Integer(compute="_compute_order_counts", compute_sudo=True,
@@ -181,10 +189,11 @@ class EtsyShop(models.Model):
         started = fields.Datetime.now()
         with self.env["etsy.sync.log"]._open(self, "orders", trigger=trigger) as log:
             client = self._etsy_client()
+            cache = RunCache()
             try:
-                self._etsy_import_window(client, log, started)
+                self._etsy_import_window(client, log, started, cache)
                 self.env["etsy.receipt.issue"]._retry_due(self, client, log)
-                self._etsy_recheck_open_orders(client, log)
+                self._etsy_recheck_recent(client, log, cache)
             except EtsyReauthorizationRequired as exc:
                 # Kept, not raised: raising would roll back the shop's error state.
                 self._etsy_mark_disconnected(exc)
@@ -209,31 +218,48 @@ class EtsyShop(models.Model):
             return self.last_order_sync - ORDER_WINDOW_OVERLAP
         return self.import_orders_since or fields.Datetime.now() - datetime.timedelta(days=30)
 
-    def _etsy_import_window(self, client, log, started):
+    def _etsy_import_window(self, client, log, started, cache):
         """Receipts modified since the watermark, oldest first, committed in small batches."""
-        since = self._etsy_order_window_start()
         watermark = self.last_order_sync
-        seen = set()
-        cache = RunCache()
-        batch = 0
-        receipts = client.iter_shop_receipts(
-            self.etsy_shop_id, min_last_modified=datetime_to_epoch(since),
-            sort_on="updated", sort_order="asc",
-        )
-        for receipt in receipts:
-            receipt_id = receipt.get("receipt_id")
-            if receipt_id in seen:
-                continue
-            seen.add(receipt_id)
+        Importer = self.env["etsy.order.importer"]
+        receipts = self._etsy_changed_receipts(client, self._etsy_order_window_start())
+        for done, receipt in enumerate(receipts, start=1):
             log.count("fetched")
             self._etsy_import_one(receipt, log, cache)
-            batch += 1
-            watermark = max(filter(None, [watermark, self.env["etsy.order.importer"]
-                                          ._receipt_updated_at(receipt)]), default=watermark)
-            if batch % ORDERS_PER_COMMIT == 0:
+            watermark = max(filter(None, [watermark, Importer._receipt_updated_at(receipt)]),
+                            default=watermark)
+            if done % ORDERS_PER_COMMIT == 0:
                 self._etsy_commit_progress(watermark)
         # The whole window is done: next run starts from when this one started.
         self._etsy_commit_progress(max(filter(None, [watermark, started])))
+
+    def _etsy_changed_receipts(self, client, since):
+        """Receipts modified since `since`, oldest first, each once.
+
+        Etsy lists at most 12,000 records per query: a larger window (a long backfill) is read
+        in time slices, halved until each fits.
+        """
+        seen, start, span = set(), since, None  # span None: the whole window at once
+        now = fields.Datetime.now()
+        while start < now:
+            end = min(start + span, now) if span else None
+            filters = {"min_last_modified": datetime_to_epoch(start),
+                       "sort_on": "updated", "sort_order": "asc"}
+            if end:
+                filters["max_last_modified"] = datetime_to_epoch(end)
+            try:
+                for receipt in client.iter_shop_receipts(self.etsy_shop_id, **filters):
+                    if receipt.get("receipt_id") not in seen:
+                        seen.add(receipt.get("receipt_id"))
+                        yield receipt
+            except EtsyOffsetLimitError:
+                span = (end - start) / 2 if span else MAX_WINDOW_SLICE
+                if span < MIN_WINDOW_SLICE:
+                    raise
+                continue
+            if not end:
+                return
+            start = end
 
     def _etsy_import_one(self, receipt, log, cache=None):
         """Import one receipt in a savepoint; a failure is recorded and retried later."""
@@ -259,17 +285,35 @@ class EtsyShop(models.Model):
         log.count("skipped" if outcome == "unchanged" else outcome)
         return order
 
-    def _etsy_recheck_open_orders(self, client, log):
-        """Re-read recent orders Etsy may have cancelled or refunded (bounded call budget)."""
-        cutoff = fields.Datetime.now() - datetime.timedelta(days=RECHECK_DAYS)
-        orders = self.env["sale.order"].search([
-            ("etsy_shop_id", "=", self.id), ("date_order", ">=", cutoff),
-            ("etsy_status", "not in", ["canceled", "fully refunded"]),
-        ], order="etsy_checked_at asc nulls first, id", limit=RECHECK_BUDGET)
-        for order in orders:
-            receipt = client.get_shop_receipt(self.etsy_shop_id, order.etsy_receipt_id)
-            self._etsy_import_one(receipt, log)
-            order.etsy_checked_at = fields.Datetime.now()
+    def _etsy_recheck_recent(self, client, log, cache):
+        """Re-read the last RECHECK_DAYS days of receipts, RECHECK_PAGES pages per run.
+
+        Etsy does not move a receipt's modified time when it is cancelled or refunded, so the
+        window misses those; this walks the recent receipts page by page, run after run (the
+        offset is kept on the shop), and brings known orders in step. Unknown receipts are left
+        to the window, which respects 'Import orders since'.
+        """
+        offset = self.order_recheck_offset
+        filters = {"min_created": datetime_to_epoch(
+            fields.Datetime.now() - datetime.timedelta(days=RECHECK_DAYS)),
+            "sort_on": "created", "sort_order": "asc", "limit": PAGE_SIZE}
+        for _page in range(RECHECK_PAGES):
+            page = client.request("getShopReceipts", "GET",
+                                  f"/shops/{int(self.etsy_shop_id)}/receipts",
+                                  params={**filters, "offset": offset}) or {}
+            results = page.get("results") or []
+            known = set(self.env["sale.order"].search([
+                ("etsy_shop_id", "=", self.id),
+                ("etsy_receipt_id", "in", [str(r.get("receipt_id")) for r in results]),
+            ]).mapped("etsy_receipt_id"))
+            for receipt in results:
+                if str(receipt.get("receipt_id")) in known:
+                    self._etsy_import_one(receipt, log, cache)
+            offset += len(results)
+            if len(results) < PAGE_SIZE:
+                offset = 0
+                break
+        self.order_recheck_offset = offset
 
     def _etsy_commit_progress(self, watermark):
         if watermark and (not self.last_order_sync or watermark > self.last_order_sync):
@@ -280,12 +324,16 @@ class EtsyShop(models.Model):
         """Fetch one receipt from Etsy and import it now (the 'Import receipt' wizard)."""
         self.ensure_one()
         shop = self.sudo().with_company(self.company_id)
-        with shop.env["etsy.sync.log"]._open(shop, "orders", trigger="manual") as log:
-            client = shop._etsy_client()
-            try:
-                receipt = client.get_shop_receipt(shop.etsy_shop_id, receipt_id)
-                log.count("fetched")
-                return shop._etsy_import_one(receipt, log), log
-            finally:
-                log.api_calls = client.call_count
+        with shop._etsy_lock("orders") as acquired:
+            if not acquired:
+                raise UserError(_("An order sync of %s is running: try again when it is done.",
+                                  shop.name))
+            with shop.env["etsy.sync.log"]._open(shop, "orders", trigger="manual") as log:
+                client = shop._etsy_client()
+                try:
+                    receipt = client.get_shop_receipt(shop.etsy_shop_id, receipt_id)
+                    log.count("fetched")
+                    return shop._etsy_import_one(receipt, log), log
+                finally:
+                    log.api_calls = client.call_count
 

@@ -15,7 +15,6 @@ class SaleOrder(models.Model):
                               help="The receipt status on Etsy (paid, completed, canceled, ...).")
     etsy_is_shipped = fields.Boolean(string="Shipped on Etsy", copy=False, readonly=True)
     etsy_updated_at = fields.Datetime(string="Etsy last update", copy=False, readonly=True)
-    etsy_checked_at = fields.Datetime(string="Etsy last checked", copy=False, readonly=True)
     etsy_grand_total = fields.Monetary(string="Etsy grand total", copy=False, readonly=True)
     etsy_sales_tax = fields.Monetary(
         string="Sales tax collected by Etsy", copy=False, readonly=True,

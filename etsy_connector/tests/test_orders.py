@@ -259,6 +259,36 @@ class TestOrderImport(SandboxCase):
         since = epoch_to_datetime(int(call["query"]["min_last_modified"]))
         self.assertLess(since, self.etsy_shop.last_order_sync)
 
+    def test_recent_receipts_are_rechecked_a_few_pages_per_run(self):
+        self.sandbox.generate_receipts(330, shop_id=self.sandbox.seller["shop_id"])
+        self.sync()
+        self.assertEqual(len(self.orders()), len(self.seed) + 330)
+
+        def recheck_calls():
+            return [c for c in self.sandbox.calls("getShopReceipts") if "min_created" in c["query"]]
+
+        offsets = []
+        for _run in range(3):
+            self.sandbox.clear_journal()
+            self.sync()
+            calls = recheck_calls()
+            self.assertLessEqual(len(calls), 2, "a fixed budget of pages per run")
+            offsets += [int(c["query"]["offset"]) for c in calls]
+        # 355 recent receipts, two pages a run: the import's own run read 0 and 100, the next
+        # ones go on at 200 and 300 (a short page), then start over.
+        self.assertEqual(offsets, [200, 300, 0, 100, 200, 300])
+
+    def test_window_beyond_etsys_offset_cap_is_read_in_slices(self):
+        # Etsy lists at most 12,000 receipts per query: told there are 20,000, the sync reads
+        # the window in time slices instead of failing.
+        self.sandbox.inject_fault("getShopReceipts", status=200,
+                                  body={"count": 20000, "results": []})
+        log = self.sync()
+        self.assertEqual(log.counts["created"], len(self.seed))
+        sliced = [c for c in self.sandbox.calls("getShopReceipts")
+                  if "max_last_modified" in c["query"]]
+        self.assertTrue(sliced)
+
     def test_late_cancellation_and_refund_are_picked_up(self):
         self.sync()
         cancelled = self.seed["us_tax"]
