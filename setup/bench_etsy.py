@@ -21,11 +21,10 @@ PURE_PYTHON = True  # setup/bench runs this without an Odoo database
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                                 "etsy_connector"))
 
-import requests  # noqa: E402
-
-from etsy.client import EtsyClient  # noqa: E402
-from etsy.sandbox import DEFAULT_KEYSTRING, DEFAULT_SHARED_SECRET, EtsySandbox  # noqa: E402
-from etsy.sandbox import bench as sandbox_bench  # noqa: E402
+import requests
+from etsy.client import EtsyClient
+from etsy.sandbox import DEFAULT_KEYSTRING, DEFAULT_SHARED_SECRET, EtsySandbox
+from etsy.sandbox import bench as sandbox_bench
 
 ROUNDS = 5
 
