@@ -12,13 +12,12 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "etsy_connector"))
+sys.path.insert(0, str(REPO / "tests"))
 
 
 @pytest.fixture
 def sandbox_server():
     """(sandbox, server): a seeded sandbox served in a thread, stopped after the test."""
-    if not (REPO / "etsy_connector" / "etsy" / "sandbox" / "__init__.py").exists():
-        pytest.skip("the Etsy sandbox package is not there")
     from etsy.sandbox import EtsySandbox
 
     sb = EtsySandbox.seeded()
@@ -70,3 +69,17 @@ def make_client(sandbox, sandbox_url):
 def client(make_client):
     """An EtsyClient for the seeded seller (DEFAULT_KEYSTRING/DEFAULT_SHARED_SECRET)."""
     return make_client()
+
+
+@pytest.fixture(scope="session")
+def spec():
+    """Etsy's OpenAPI document, or skip when it is not available."""
+    from contract.openapi import load_spec
+
+    document = load_spec()
+    if document is None:
+        pytest.skip(
+            "Etsy's OpenAPI document was not found: set ETSY_OPENAPI_SPEC or put "
+            "etsy-openapi-v3_*.json in <repo>/../shared/etsy/"
+        )
+    return document

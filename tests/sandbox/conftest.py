@@ -16,7 +16,6 @@ for entry in (REPO / "etsy_connector", REPO / "tests"):
         sys.path.insert(0, str(entry))
 
 import requests
-from contract.openapi import load_spec
 from etsy.sandbox import DEFAULT_KEYSTRING, DEFAULT_SHARED_SECRET, EtsySandbox
 
 API_KEY = f"{DEFAULT_KEYSTRING}:{DEFAULT_SHARED_SECRET}"
@@ -88,15 +87,3 @@ def api(sb, server):
 def shop_id(sb):
     """The seeded shop's id."""
     return sb.seller["shop_id"]
-
-
-@pytest.fixture(scope="session")
-def spec():
-    """Etsy's OpenAPI document, or skip when it is not available."""
-    document = load_spec()
-    if document is None:
-        pytest.skip(
-            "Etsy's OpenAPI document was not found: set ETSY_OPENAPI_SPEC or put "
-            "etsy-openapi-v3_*.json in <repo>/../shared/etsy/"
-        )
-    return document
