@@ -10,6 +10,7 @@ from odoo import Command, _, api, models
 from odoo.tools import float_compare
 
 from ..etsy.money import epoch_to_datetime, money_to_decimal
+from .etsy_binding import property_key
 
 ZERO = Decimal(0)
 
@@ -267,13 +268,9 @@ class EtsyOrderImporter(models.AbstractModel):
 
     def _transaction_product(self, shop, tx):
         """Binding first, then SKU, else the shop's placeholder (flagged for linking)."""
-        if tx.get("product_id"):
-            binding = self.env["etsy.product"].search([
-                ("shop_id", "=", shop.id), ("etsy_product_id", "=", str(tx["product_id"])),
-                ("product_id", "!=", False),
-            ], limit=1)
-            if binding:
-                return binding.product_id, False
+        binding = self._transaction_binding(shop, tx)
+        if binding:
+            return binding.product_id, False
         sku = (tx.get("sku") or "").strip()
         if sku:
             product = self.env["product.product"].search([
@@ -282,6 +279,27 @@ class EtsyOrderImporter(models.AbstractModel):
             if product:
                 return product, False
         return shop.placeholder_product_id, True
+
+    def _transaction_binding(self, shop, tx):
+        """The linked Etsy product binding of a transaction.
+
+        By Etsy product id, else by listing + variation: Etsy gives a listing's products new ids
+        at every inventory update, so a sale made before a stock push carries an id the binding
+        no longer has.
+        """
+        Binding = self.env["etsy.product"]
+        linked = [("shop_id", "=", shop.id), ("product_id", "!=", False)]
+        if tx.get("product_id"):
+            binding = Binding.search(
+                linked + [("etsy_product_id", "=", str(tx["product_id"]))], limit=1)
+            if binding:
+                return binding
+        if not tx.get("listing_id"):
+            return Binding
+        return Binding.search(linked + [
+            ("listing_id.etsy_listing_id", "=", str(tx["listing_id"])),
+            ("property_key", "=", property_key({"property_values": tx.get("product_data")})),
+        ], limit=1)
 
     def _transaction_description(self, tx):
         lines = [tx.get("title") or _("Etsy item")]

@@ -9,6 +9,7 @@ from odoo.sql_db import db_connect
 from odoo.tests import tagged
 
 from ..etsy.money import epoch_to_datetime
+from ..models.etsy_binding import property_key
 from ..models.etsy_order_importer import EtsyOrderImporter
 from .sandbox_common import SandboxCase
 
@@ -204,6 +205,22 @@ class TestOrderImport(SandboxCase):
             "etsy_transaction_id"
         )
         self.assertIn("Emma & Liam 2026", personalized.name)
+
+    def test_binding_matches_by_listing_and_variation_after_etsy_renumbered(self):
+        # Etsy gave the listing's products new ids at a stock push; the sale still carries the
+        # old one. The binding is found by listing + variation, before the SKU fallback.
+        tx = self.receipt("us_tax")["transactions"][0]
+        bound = self.env["product.product"].create({"name": "Teatime 8 oz (bound)",
+                                                    "type": "consu", "is_storable": True})
+        listing = self.env["etsy.listing"].create({
+            "shop_id": self.etsy_shop.id, "etsy_listing_id": str(tx["listing_id"]),
+            "title": tx["title"]})
+        self.env["etsy.product"].create({
+            "listing_id": listing.id, "etsy_product_id": "1", "product_id": bound.id,
+            "property_key": property_key({"property_values": tx["product_data"]})})
+        self.sync()
+        line = self.order_of(self.seed["us_tax"]).order_line.filtered("etsy_transaction_id")
+        self.assertEqual(line.product_id, bound)
 
     def test_unmatched_items_use_placeholder_and_are_flagged(self):
         self.sync()
