@@ -15,6 +15,7 @@
         "data/etsy_order_data.xml",
         "data/etsy_carrier_data.xml",
         "data/ir_cron_shipping_data.xml",
+        "data/etsy_discord_data.xml",
         # The shop form opens the log action by xmlid, the menus need both actions.
         "views/etsy_sync_log_views.xml",
         # The shop form opens the receipt import wizard by xmlid.
@@ -28,7 +29,13 @@
         "views/stock_picking_views.xml",
         # Its menu goes under the Etsy menu.
         "views/etsy_carrier_views.xml",
+        # Both inherit the shop form and add menus under the Etsy menu.
+        "views/etsy_discord_views.xml",
+        "views/etsy_dashboard_views.xml",
     ],
+    "assets": {
+        "web.assets_tests": ["etsy_connector/static/tests/tours/*.js"],
+    },
     "application": True,
     "installable": True,
 }

@@ -3,5 +3,6 @@ UPDATE etsy_shop
    SET keystring = NULL,
        shared_secret = NULL,
        discord_webhook_url = NULL,
+       discord_ops_webhook_url = NULL,
        state = 'draft';
 DELETE FROM etsy_shop_token;

@@ -50,6 +50,7 @@ def offering_quantity(etsy_product):
 
 
 def offering_enabled(etsy_product):
+    """Whether buyers can choose the product (its live offering is enabled)."""
     offerings = [o for o in etsy_product.get("offerings") or [] if not o.get("is_deleted")]
     return bool(offerings and offerings[0].get("is_enabled", True))
 

@@ -26,7 +26,6 @@ from ..etsy.discord import (
     DiscordError,
     DiscordRateLimitError,
     DiscordUnknownOutcomeError,
-    DiscordWebhook,
     DiscordWebhookGoneError,
     image_embed,
 )
@@ -105,7 +104,7 @@ class EtsyDiscordMessage(models.Model):
              "Outcome unknown: Discord did not confirm; check the channel, then 'Send again' "
              "or 'Cancel'.\nFailed: the webhook is gone; it is sent again once a new webhook "
              "URL is saved on the shop.")
-    attempt_count = fields.Integer(string="Attempts", readonly=True)
+    attempt_count = fields.Integer(string="Attempts", readonly=True, default=0)
     next_attempt_at = fields.Datetime(readonly=True, index=True, default=fields.Datetime.now)
     claimed_at = fields.Datetime(readonly=True)
     sent_at = fields.Datetime(readonly=True)
@@ -204,7 +203,7 @@ class EtsyDiscordMessage(models.Model):
         """A random celebration GIF of the product, else the listing's public image, else None."""
         gifs = template._etsy_discord_gif_list() if template else []
         if gifs:
-            return random.choice(gifs)  # noqa: S311 - a party GIF, not a secret
+            return random.choice(gifs)
         return listing.image_url if is_public_url(listing.image_url) else None
 
     # === SENDING === #
@@ -260,7 +259,7 @@ class EtsyDiscordMessage(models.Model):
         query = """
             UPDATE etsy_discord_message
                SET state = 'sending', claimed_at = %(now)s,
-                   attempt_count = attempt_count + 1
+                   attempt_count = COALESCE(attempt_count, 0) + 1
              WHERE id = (SELECT id FROM etsy_discord_message
                           WHERE state = 'pending' AND next_attempt_at <= %(now)s
                             AND (%(all)s OR id = ANY(%(ids)s))
@@ -310,7 +309,8 @@ class EtsyDiscordMessage(models.Model):
         delay = datetime.timedelta(minutes=2 ** min(self.attempt_count, 8))
         if isinstance(exc, DiscordRateLimitError) and exc.retry_after:
             delay = max(delay, datetime.timedelta(seconds=exc.retry_after))
-        text = getattr(exc, "user_message", None) or str(exc)
+        # The client's texts name the cause (status, Discord's message), never the URL.
+        text = str(exc) or getattr(exc, "user_message", "")
         return {"state": "pending", "last_error": self.shop_id._etsy_redact(text),
                 "next_attempt_at": fields.Datetime.now() + min(delay, MAX_BACKOFF)}
 
@@ -318,7 +318,10 @@ class EtsyDiscordMessage(models.Model):
         """Write an outcome in a committed transaction of its own (the post already happened)."""
         self.ensure_one()
         with self.env.registry.cursor() as cr:
-            api.Environment(cr, SUPERUSER_ID, {})[self._name].browse(self.id).write(values)
+            env = api.Environment(cr, SUPERUSER_ID, {}, su=True)
+            env[self._name].browse(self.id).write(values)
+            # Flushed here: leaving the block commits, but only what is already in SQL.
+            env.flush_all()
         self.invalidate_recordset()
 
     @api.model

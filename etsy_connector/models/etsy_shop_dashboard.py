@@ -24,18 +24,18 @@ class _NotedRateLimit(RateLimit):
             self._note(value)
 
 
-def age_text(moment, now=None):
-    """'never', 'just now', '12 min ago', '3 h ago' or '5 days ago'."""
+def age_text(env, moment, now=None):
+    """'never', 'just now', '12 min ago', '3 h ago' or '5 days ago', in the user's language."""
     if not moment:
-        return _("never")
+        return env._("never")
     seconds = max(0, int(((now or fields.Datetime.now()) - moment).total_seconds()))
     if seconds < 60:
-        return _("just now")
+        return env._("just now")
     if seconds < 3600:
-        return _("%s min ago", seconds // 60)
+        return env._("%s min ago", seconds // 60)
     if seconds < 2 * 86400:
-        return _("%s h ago", seconds // 3600)
-    return _("%s days ago", seconds // 86400)
+        return env._("%s h ago", seconds // 3600)
+    return env._("%s days ago", seconds // 86400)
 
 
 class EtsyShop(models.Model):
@@ -79,9 +79,11 @@ class EtsyShop(models.Model):
         last_ok = {(shop.id, operation): finished for shop, operation, finished in groups}
         now = fields.Datetime.now()
         for shop in self:
-            shop.dashboard_orders_sync_age = age_text(last_ok.get((shop.id, "orders")), now)
-            shop.dashboard_inventory_sync_age = age_text(last_ok.get((shop.id, "inventory")), now)
-            shop.dashboard_shipping_sync_age = age_text(last_ok.get((shop.id, "shipping")), now)
+            ages = {operation: age_text(self.env, last_ok.get((shop.id, operation)), now)
+                    for operation in ("orders", "inventory", "shipping")}
+            shop.dashboard_orders_sync_age = ages["orders"]
+            shop.dashboard_inventory_sync_age = ages["inventory"]
+            shop.dashboard_shipping_sync_age = ages["shipping"]
 
     @api.depends("refresh_token_expires_at")
     def _compute_dashboard_token_days_left(self):

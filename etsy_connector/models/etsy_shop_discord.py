@@ -17,7 +17,7 @@ TOKEN_WARNING = datetime.timedelta(days=14)
 SYNC_OPERATIONS = ("orders", "inventory", "listings", "shipping")
 ALERT_SYNC = "sync_failing"
 ALERT_DISCONNECTED = "disconnected"
-ALERT_TOKEN = "token_expiring"
+ALERT_TOKEN = "token_expiring"  # noqa: S105 - an alert name, not a secret
 
 
 class EtsyShop(models.Model):
@@ -37,7 +37,7 @@ class EtsyShop(models.Model):
     discord_template = fields.Char(
         string="Message template", default=DEFAULT_TEMPLATE,
         help="Text of the announcement. Placeholders: "
-             + ", ".join("{%s}" % name for name in PLACEHOLDERS)
+             + ", ".join(f"{{{name}}}" for name in PLACEHOLDERS)
              + ". No buyer name, address or email is ever sent to Discord.")
     discord_hide_amounts = fields.Boolean(
         string="Hide amounts", help="Leave the order total out of Discord messages.")
@@ -198,7 +198,7 @@ class EtsyShop(models.Model):
         finally:
             try:
                 self._etsy_check_alerts()
-            except Exception:  # noqa: BLE001 - an alert problem must not hide the run's outcome
+            except Exception:  # an alert problem must not hide the run's outcome
                 _logger.exception("Etsy alert check failed for shop %s", self.id)
 
     @api.model

@@ -23,6 +23,7 @@ from ..etsy.errors import (
 )
 from ..etsy.inventory import MAX_QUANTITY, build_inventory_update_body, quantities_differ
 from .etsy_binding import offering_quantity
+from .etsy_order_importer import RunCache
 from .etsy_sync_log import describe_error
 
 _logger = logging.getLogger(__name__)
@@ -35,8 +36,7 @@ PUSH_DELAY = datetime.timedelta(seconds=60)
 
 
 def normalize_sku(sku):
-    """SKU compared without case nor spaces ("wbw-tea 8oz" matches "WBW-TEA-8OZ" only if the
-    dashes agree: only case and whitespace are ignored)."""
+    """The SKU as compared loosely: case and whitespace ignored, punctuation kept."""
     return "".join((sku or "").split()).casefold()
 
 
@@ -368,7 +368,7 @@ class EtsyShop(models.Model):
         try:
             with self.env["etsy.sync.log"]._open(self, "orders", trigger=trigger) as log:
                 try:
-                    self._etsy_import_window(client, log, fields.Datetime.now())
+                    self._etsy_import_window(client, log, fields.Datetime.now(), RunCache())
                 finally:
                     log.api_calls = client.call_count - calls
                 log.message = self._etsy_order_summary(log)

@@ -9,3 +9,6 @@ from . import test_orders
 from . import test_connect
 from . import test_shipping
 from . import test_inventory
+from . import test_discord_outbox
+from . import test_alerts
+from . import test_dashboard_tour

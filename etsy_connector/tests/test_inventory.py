@@ -541,6 +541,17 @@ class TestInventory(SandboxCase):
         adjust(self.vanilla, 7)
         self.assertEqual(Trigger.search([("cron_id", "=", cron.id)]), trigger, "debounced")
 
+    def test_connecting_a_shop_schedules_its_listing_import(self):
+        from ..models.etsy_shop_connection import EtsyShop as ConnectionShop
+
+        cron = self.env.ref("etsy_connector.ir_cron_import_listings")
+        Trigger = self.env["ir.cron.trigger"]
+        Trigger.search([("cron_id", "=", cron.id)]).unlink()
+        # The OAuth exchange itself is tested end to end in test_connect.
+        with patch.object(ConnectionShop, "_etsy_finish_oauth", lambda shop, session, code: shop):
+            self.etsy_shop._etsy_finish_oauth(None, None)
+        self.assertEqual(len(Trigger.search([("cron_id", "=", cron.id)])), 1)
+
     def test_crons_call_the_flows(self):
         calls = []
         shop_class = type(self.etsy_shop)
