@@ -1,9 +1,7 @@
 """Validated deliveries -> Etsy shipments (createReceiptShipment), against the sandbox over HTTP."""
 
 import datetime
-import functools
 import time
-from unittest.mock import patch
 
 from lxml import etree
 
@@ -11,9 +9,7 @@ from odoo import fields
 from odoo.tests import Form, tagged
 from odoo.tools.safe_eval import safe_eval
 
-from ..etsy.client import EtsyClient
 from ..etsy.money import epoch_to_datetime
-from ..models import etsy_shop_connection
 from .sandbox_common import SandboxCase
 
 SHIPMENT = "createReceiptShipment"
@@ -181,9 +177,8 @@ class TestTrackingPush(ShippingCase):
         picking = self.validate(self.delivery(order), tracking="TIMEOUT-1", carrier=self.usps)
         # Etsy applies the shipment, but only after the client gave up waiting.
         self.sandbox.inject_fault(SHIPMENT, hang=1.5, process=True)
-        short_client = functools.partial(EtsyClient, timeout=0.5)
-        with patch.object(etsy_shop_connection, "EtsyClient", short_client):
-            answer = picking.action_etsy_push_tracking()
+        self.env["ir.config_parameter"].set_param("etsy_connector.http_timeout", "0.5")
+        answer = picking.action_etsy_push_tracking()
         self.assertEqual(picking.etsy_push_state, "unknown")
         self.assertEqual(answer["params"]["type"], "warning")
         self.assertIn("may or may not have been applied", picking.etsy_push_message)
