@@ -14,7 +14,7 @@ from odoo.exceptions import UserError
 
 from ..etsy import oauth
 from ..etsy.client import EtsyClient
-from ..etsy.errors import EtsyError, EtsyReauthorizationRequired
+from ..etsy.errors import EtsyDailyLimitError, EtsyError, EtsyReauthorizationRequired
 
 _logger = logging.getLogger(__name__)
 
@@ -203,6 +203,33 @@ class EtsyShop(models.Model):
         kind = "warning" if log.counts["failed"] else "success"
         return self._etsy_notification(log.message, kind,
                                        {"type": "ir.actions.client", "tag": "soft_reload"})
+
+    # === THE FRAME OF EVERY SYNC === #
+
+    @contextlib.contextmanager
+    def _etsy_sync_frame(self, operation, trigger, daily_limit_note, summary=None):
+        """Open the run's log and a client; treat the Etsy errors every flow treats alike.
+
+        Yields ``(log, client)``. A revoked authorization puts the shop in error and fails the
+        log without raising (raising would roll the error state back); Etsy's daily limit ends
+        the run early with `daily_limit_note`. `summary(log, client)`, when given, writes the
+        log's message at the end of a run that did not fail. After the block,
+        ``log.failed_with`` tells whether the run failed.
+        """
+        self.ensure_one()
+        with self.env["etsy.sync.log"]._open(self, operation, trigger=trigger) as log:
+            client = self._etsy_client()
+            try:
+                yield log, client
+            except EtsyReauthorizationRequired as exc:
+                self._etsy_mark_disconnected(exc)
+                log.fail(exc)
+            except EtsyDailyLimitError:
+                log.note(self.name, daily_limit_note, level="warning")
+            finally:
+                log.api_calls = client.call_count
+            if summary and not log.failed_with:
+                log.message = summary(log, client)
 
     # === LOCKS AND COMMITS === #
 

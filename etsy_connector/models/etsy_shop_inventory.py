@@ -159,29 +159,28 @@ class EtsyShop(models.Model):
 
     def _etsy_run_listing_import(self, trigger):
         seen_at = fields.Datetime.now()
-        with self.env["etsy.sync.log"]._open(self, "listings", trigger=trigger) as log:
-            client = self._etsy_client()
+        limit_note = _("Etsy's daily API limit is reached: the listings are read again later.")
+        with self._etsy_sync_frame("listings", trigger, limit_note,
+                                   self._etsy_listing_summary) as (log, client):
             try:
                 seen = self._etsy_import_all_states(client, log, seen_at)
                 self._etsy_archive_gone_listings(client, seen, log)
-            except EtsyReauthorizationRequired as exc:
-                self._etsy_mark_disconnected(exc)
-                log.fail(exc)
-                return log
             except EtsyError as exc:
+                if isinstance(exc, EtsyReauthorizationRequired | EtsyDailyLimitError):
+                    raise
                 # Listings not read cannot be told apart from deleted ones: archive nothing.
                 log.fail(exc)
                 return log
-            finally:
-                log.api_calls = client.call_count
             self.last_listing_import = seen_at
-            counts = log.counts
-            log.message = _(
-                "%(fetched)s listings read from Etsy in %(calls)s API calls: %(created)s new, "
-                "%(updated)s updated, %(failed)s failed; %(to_link)s Etsy products to link.",
-                fetched=counts["fetched"], calls=client.call_count, created=counts["created"],
-                updated=counts["updated"], failed=counts["failed"], to_link=self.to_link_count)
-            return log
+        return log
+
+    def _etsy_listing_summary(self, log, client):
+        counts = log.counts
+        return _(
+            "%(fetched)s listings read from Etsy in %(calls)s API calls: %(created)s new, "
+            "%(updated)s updated, %(failed)s failed; %(to_link)s Etsy products to link.",
+            fetched=counts["fetched"], calls=client.call_count, created=counts["created"],
+            updated=counts["updated"], failed=counts["failed"], to_link=self.to_link_count)
 
     def _etsy_import_all_states(self, client, log, seen_at):
         """getListingsByShop with inventory for each state, 100 listings per call."""
@@ -321,29 +320,23 @@ class EtsyShop(models.Model):
 
     def _etsy_run_inventory_sync(self, trigger):
         started = fields.Datetime.now()
-        with self.env["etsy.sync.log"]._open(self, "inventory", trigger=trigger) as log:
-            client = self._etsy_client()
-            stats = {"checked": 0, "order_calls": 0}
+        stats = {"checked": 0, "order_calls": 0}
+        limit_note = _("Etsy's daily API limit is reached: the next run goes on with the "
+                       "listings left.")
+        with self._etsy_sync_frame(
+                "inventory", trigger, limit_note,
+                lambda log, client: self._etsy_inventory_summary(log, client, stats),
+        ) as (log, client):
             try:
                 stats["order_calls"] = self._etsy_import_new_orders(client, trigger)
-                self._etsy_stock_push(client, log, stats)
-            except EtsyReauthorizationRequired as exc:
-                self._etsy_mark_disconnected(exc)
-                log.fail(exc)
-                return log
             except _OrdersNotImported as exc:
                 log.fail(_("New Etsy orders could not be imported first, so no stock was pushed "
                            "(it could undo a sale Odoo has not seen yet): %s",
                            describe_error(exc.__cause__)))
                 return log
-            except EtsyDailyLimitError:
-                log.note(self.name, _("Etsy's daily API limit is reached: the next run goes on "
-                                      "with the listings left."), level="warning")
-            finally:
-                log.api_calls = client.call_count
+            self._etsy_stock_push(client, log, stats)
             self.last_inventory_sync = started
-            log.message = self._etsy_inventory_summary(log, client, stats)
-            return log
+        return log
 
     def _etsy_inventory_summary(self, log, client, stats):
         counts = log.counts

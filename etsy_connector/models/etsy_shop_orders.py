@@ -6,7 +6,7 @@ import logging
 from odoo import _, fields, models
 from odoo.exceptions import UserError
 
-from ..etsy.errors import EtsyDailyLimitError, EtsyOffsetLimitError, EtsyReauthorizationRequired
+from ..etsy.errors import EtsyOffsetLimitError
 from ..etsy.money import datetime_to_epoch
 from .etsy_order_importer import RunCache
 
@@ -187,27 +187,17 @@ class EtsyShop(models.Model):
         # our update of that row at the end).
         self._etsy_commit()
         started = fields.Datetime.now()
-        with self.env["etsy.sync.log"]._open(self, "orders", trigger=trigger) as log:
-            client = self._etsy_client()
+        limit_note = _("Etsy's daily API limit is reached: the next run continues where this "
+                       "one stopped.")
+        with self._etsy_sync_frame("orders", trigger, limit_note,
+                                   self._etsy_order_summary) as (log, client):
             cache = RunCache()
-            try:
-                self._etsy_import_window(client, log, started, cache)
-                self.env["etsy.receipt.issue"]._retry_due(self, client, log)
-                self._etsy_recheck_recent(client, log, cache)
-            except EtsyReauthorizationRequired as exc:
-                # Kept, not raised: raising would roll back the shop's error state.
-                self._etsy_mark_disconnected(exc)
-                log.fail(exc)
-                return log
-            except EtsyDailyLimitError:
-                log.note(self.name, _("Etsy's daily API limit is reached: the next run "
-                                      "continues where this one stopped."), level="warning")
-            finally:
-                log.api_calls = client.call_count
-            log.message = self._etsy_order_summary(log)
-            return log
+            self._etsy_import_window(client, log, started, cache)
+            self.env["etsy.receipt.issue"]._retry_due(self, client, log)
+            self._etsy_recheck_recent(client, log, cache)
+        return log
 
-    def _etsy_order_summary(self, log):
+    def _etsy_order_summary(self, log, _client=None):
         counts = log.counts
         return _("%(fetched)s receipts read from Etsy: %(created)s orders created, %(updated)s "
                  "updated, %(failed)s failed.", fetched=counts["fetched"],

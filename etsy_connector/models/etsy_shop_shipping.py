@@ -126,29 +126,21 @@ class EtsyShop(models.Model):
         ], order="etsy_next_push_at asc nulls first, id", limit=PUSHES_PER_RUN)
 
     def _etsy_run_tracking_push(self, pickings, trigger):
-        with self.env["etsy.sync.log"]._open(self, "shipping", trigger=trigger) as log:
-            client = self._etsy_client()
-            try:
-                for picking in pickings:
-                    log.count("fetched")
-                    self._etsy_push_isolated(client, picking, log)
-            except EtsyReauthorizationRequired as exc:
-                # Kept, not raised: raising would roll back the shop's and deliveries' state.
-                self._etsy_mark_disconnected(exc)
-                log.fail(exc)
-                return log
-            except EtsyDailyLimitError:
-                log.note(self.name, _("Etsy's daily API limit is reached: the remaining "
-                                      "deliveries are sent later."), level="warning")
-            finally:
-                log.api_calls = client.call_count
-            counts = log.counts
-            log.message = _("%(done)s of %(total)s deliveries settled with Etsy (%(sent)s sent, "
-                            "%(skipped)s not needed), %(failed)s failed or to check.",
-                            done=counts["done"], total=counts["fetched"],
-                            sent=counts["created"], skipped=counts["skipped"],
-                            failed=counts["failed"])
-            return log
+        limit_note = _("Etsy's daily API limit is reached: the remaining deliveries are sent "
+                       "later.")
+        with self._etsy_sync_frame("shipping", trigger, limit_note,
+                                   self._etsy_tracking_summary) as (log, client):
+            for picking in pickings:
+                log.count("fetched")
+                self._etsy_push_isolated(client, picking, log)
+        return log
+
+    def _etsy_tracking_summary(self, log, _client):
+        counts = log.counts
+        return _("%(done)s of %(total)s deliveries settled with Etsy (%(sent)s sent, "
+                 "%(skipped)s not needed), %(failed)s failed or to check.",
+                 done=counts["done"], total=counts["fetched"], sent=counts["created"],
+                 skipped=counts["skipped"], failed=counts["failed"])
 
     def _etsy_push_isolated(self, client, picking, log):
         """Push one delivery; an unexpected error is recorded and the next delivery goes on.
