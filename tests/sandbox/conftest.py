@@ -87,3 +87,37 @@ def api(sb, server):
 def shop_id(sb):
     """The seeded shop's id."""
     return sb.seller["shop_id"]
+
+
+ARRAYS = (
+    "price_on_property",
+    "quantity_on_property",
+    "sku_on_property",
+    "readiness_state_on_property",
+)
+
+
+def put_body(inventory):
+    """The PUT body a careful client builds from a GET (API-NOTES §7)."""
+    return {
+        "products": [
+            {
+                "sku": p["sku"],
+                "property_values": [
+                    {k: v for k, v in pv.items() if k != "scale_name"}
+                    for pv in p["property_values"]
+                ],
+                "offerings": [
+                    {
+                        "price": o["price"]["amount"] / o["price"]["divisor"],
+                        "quantity": o["quantity"],
+                        "is_enabled": o["is_enabled"],
+                        "readiness_state_id": o["readiness_state_id"],
+                    }
+                    for o in p["offerings"]
+                ],
+            }
+            for p in inventory["products"]
+        ],
+        **{key: inventory[key] for key in ARRAYS},
+    }

@@ -8,7 +8,7 @@ invents nor forgets fields.
 import re
 
 import pytest
-from conftest import API_KEY, Api
+from conftest import API_KEY, Api, put_body
 from etsy.sandbox.app import OPERATIONS
 
 ALL_INCLUDES = "Shipping,Images,Shop,User,Translations,Inventory,Videos,Personalization,BuyerPrice"
@@ -312,39 +312,7 @@ def test_request_validator_accepts_a_proper_inventory_body_and_rejects_an_echo(s
     assert spec.validate_request(
         "updateListingInventory", body=current, content_type="application/json"
     )
-    body = {
-        "products": [
-            {
-                "sku": p["sku"],
-                "property_values": [
-                    {
-                        k: v[k]
-                        for k in ("property_id", "property_name", "scale_id", "value_ids", "values")
-                    }
-                    for v in p["property_values"]
-                ],
-                "offerings": [
-                    {
-                        "price": o["price"]["amount"] / o["price"]["divisor"],
-                        "quantity": o["quantity"],
-                        "is_enabled": o["is_enabled"],
-                        "readiness_state_id": o["readiness_state_id"],
-                    }
-                    for o in p["offerings"]
-                ],
-            }
-            for p in current["products"]
-        ],
-        **{
-            key: current[key]
-            for key in (
-                "price_on_property",
-                "quantity_on_property",
-                "sku_on_property",
-                "readiness_state_on_property",
-            )
-        },
-    }
+    body = put_body(current)
     assert (
         spec.validate_request(
             "updateListingInventory",

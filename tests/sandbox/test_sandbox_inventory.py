@@ -3,44 +3,10 @@
 import copy
 
 import pytest
-from conftest import Api
+from conftest import Api, put_body
 
 READ_ONLY_PRODUCT = ("product_id", "is_deleted")
 READ_ONLY_OFFERING = ("offering_id", "is_deleted")
-ARRAYS = (
-    "price_on_property",
-    "quantity_on_property",
-    "sku_on_property",
-    "readiness_state_on_property",
-)
-
-
-def put_body(inventory):
-    """The PUT body a careful client builds from a GET (API-NOTES §7)."""
-    return {
-        "products": [
-            {
-                "sku": p["sku"],
-                "property_values": [
-                    {k: v for k, v in pv.items() if k != "scale_name"}
-                    for pv in p["property_values"]
-                ],
-                "offerings": [
-                    {
-                        "price": o["price"]["amount"] / o["price"]["divisor"],
-                        "quantity": o["quantity"],
-                        "is_enabled": o["is_enabled"],
-                        "readiness_state_id": o["readiness_state_id"],
-                    }
-                    for o in p["offerings"]
-                ],
-            }
-            for p in inventory["products"]
-        ],
-        **{key: inventory[key] for key in ARRAYS},
-    }
-
-
 @pytest.fixture
 def ids(sb):
     return sb.world.seed_listings
