@@ -7,10 +7,11 @@ Prints, for a full listing import (and a second one), a push with no change and 
 and <= 20 reads; 20 changes <= 20 writes. The sandbox keeps Etsy's default 10 calls per second.
 """
 
-import argparse
 import random
 import sys
 import time
+
+from bench_common import argument_parser, connected_shop, odoo_env
 
 WRITES = ("updateListingInventory", "updateListing")
 LISTING_READS = ("getListingsByShop", "getListingsInventoryByListingIds",
@@ -18,51 +19,22 @@ LISTING_READS = ("getListingsByShop", "getListingsInventoryByListingIds",
 
 
 def parse_args(argv):
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("odoo_src")
-    parser.add_argument("database")
-    parser.add_argument("--addons-path", required=True)
+    parser = argument_parser(__doc__)
     parser.add_argument("--listings", type=int, default=2000)
     parser.add_argument("--changes", type=int, default=20)
     return parser.parse_args(argv)
 
 
-def odoo_env(args):
-    sys.path.insert(0, args.odoo_src)
-    import odoo
-    from odoo.modules.registry import Registry
-
-    odoo.tools.config.parse_config(["-d", args.database, f"--addons-path={args.addons_path}",
-                                    "--log-level=warn"], setup_logging=True)
-    registry = Registry(args.database)
-    return odoo, odoo.api.Environment(registry.cursor(), odoo.SUPERUSER_ID,
-                                      {"tracking_disable": True})
-
-
 class Bench:
     def __init__(self, odoo, env, listings):
-        from odoo.addons.etsy_connector.etsy.sandbox import (
-            DEFAULT_KEYSTRING,
-            DEFAULT_SHARED_SECRET,
-            EtsySandbox,
-        )
+        from odoo.addons.etsy_connector.etsy.sandbox import EtsySandbox
 
         self.odoo, self.env = odoo, env
         self.sandbox = EtsySandbox.seeded()
         self.generated = self.sandbox.generate_listings(listings, variation_ratio=1 / 3)
         self.server = self.sandbox.serve_in_thread()
-        tokens = self.sandbox.issue_tokens()
-        self.shop = env["etsy.shop"].create({
-            "name": "Bench shop",
-            "keystring": DEFAULT_KEYSTRING,
-            "shared_secret": DEFAULT_SHARED_SECRET,
-            "api_base_url": self.server.url,
-            "oauth_base_url": self.server.url,
-        })
-        self.shop.write({"access_token": tokens["access_token"],
-                         "refresh_token": tokens["refresh_token"], "state": "connected",
-                         "etsy_shop_id": str(self.sandbox.seller["shop_id"]),
-                         "last_order_sync": odoo.fields.Datetime.now()})
+        self.shop = connected_shop(env, self.sandbox, self.server)
+        self.shop.last_order_sync = odoo.fields.Datetime.now()
         self.location = self.shop.warehouse_id.lot_stock_id
         env.cr.commit()
 

@@ -5,35 +5,19 @@ Run by `./setup/bench orders` (which makes a fresh database with etsy_connector 
 Prints orders/s, SQL queries per order and Etsy API calls for both; asserts nothing.
 """
 
-import argparse
 import sys
 import time
 from decimal import Decimal
+
+from bench_common import argument_parser, connected_shop, odoo_env
 
 WARMUP = 20
 
 
 def parse_args(argv):
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("odoo_src")
-    parser.add_argument("database")
-    parser.add_argument("--addons-path", required=True)
+    parser = argument_parser(__doc__)
     parser.add_argument("--receipts", type=int, default=1000)
     return parser.parse_args(argv)
-
-
-def odoo_env(args):
-    sys.path.insert(0, args.odoo_src)
-    import odoo
-    from odoo.modules.registry import Registry
-
-    odoo.tools.config.parse_config(
-        ["-d", args.database, f"--addons-path={args.addons_path}", "--log-level=warn"],
-        setup_logging=True,
-    )
-    registry = Registry(args.database)
-    cr = registry.cursor()
-    return odoo, odoo.api.Environment(cr, odoo.SUPERUSER_ID, {"tracking_disable": True})
 
 
 def money(value):
@@ -42,35 +26,14 @@ def money(value):
 
 class Bench:
     def __init__(self, odoo, env, receipts):
-        from odoo.addons.etsy_connector.etsy.sandbox import (
-            DEFAULT_KEYSTRING,
-            DEFAULT_SHARED_SECRET,
-            EtsySandbox,
-        )
+        from odoo.addons.etsy_connector.etsy.sandbox import EtsySandbox
 
         self.odoo, self.env, self.count = odoo, env, receipts
         self.sandbox = EtsySandbox.seeded()
         self.server = self.sandbox.serve_in_thread()
         self.products = self._products_for_catalog()
-        tokens = self.sandbox.issue_tokens()
-        self.shop = env["etsy.shop"].create(
-            {
-                "name": "Bench shop",
-                "keystring": DEFAULT_KEYSTRING,
-                "shared_secret": DEFAULT_SHARED_SECRET,
-                "api_base_url": self.server.url,
-                "oauth_base_url": self.server.url,
-                "import_orders_since": "2000-01-01 00:00:00",
-            }
-        )
-        self.shop.write(
-            {
-                "access_token": tokens["access_token"],
-                "refresh_token": tokens["refresh_token"],
-                "state": "connected",
-                "etsy_shop_id": str(self.sandbox.seller["shop_id"]),
-            }
-        )
+        self.shop = connected_shop(env, self.sandbox, self.server,
+                                   import_orders_since="2000-01-01 00:00:00")
         env.cr.commit()
 
     def _products_for_catalog(self):
