@@ -1,10 +1,15 @@
 """The shop dashboard: state of every shop at a glance, 'Sync now', API budget and log retention."""
 
 import datetime
+import logging
+
+from psycopg2 import errors as pg_errors
 
 from odoo import _, api, fields, models
 
 from ..etsy.client import RateLimit
+
+_logger = logging.getLogger(__name__)
 
 SYNC_LOG_RETENTION_PARAM = "etsy_connector.sync_log_retention_days"
 DEFAULT_RETENTION_DAYS = 90
@@ -131,9 +136,15 @@ class EtsyShop(models.Model):
         # Plain SQL: the ORM flush has already run when precommit hooks are called.
         noted = self.env.cr.precommit.data.get("etsy_calls_left", {})
         for shop_id, (remaining, seen_at) in noted.items():
-            self.env.cr.execute(
-                "UPDATE etsy_shop SET api_calls_left_today = %s, api_calls_seen_at = %s "
-                "WHERE id = %s", [remaining, seen_at, shop_id])
+            try:
+                with self.env.cr.savepoint(flush=False):
+                    self.env.cr.execute(
+                        "UPDATE etsy_shop SET api_calls_left_today = %s, api_calls_seen_at = %s "
+                        "WHERE id = %s", [remaining, seen_at, shop_id])
+            except (pg_errors.SerializationFailure, pg_errors.LockNotAvailable):
+                # Another flow of this shop committed a newer row meanwhile: a dashboard
+                # figure is not worth failing this batch's commit for; the next call notes it.
+                _logger.debug("Etsy calls-left figure of shop %s not stored this time", shop_id)
         self.browse(list(noted)).invalidate_recordset(["api_calls_left_today",
                                                       "api_calls_seen_at"])
 
