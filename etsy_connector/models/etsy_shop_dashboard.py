@@ -109,7 +109,7 @@ class EtsyShop(models.Model):
         if not cron.active:
             return self._etsy_notification(_(
                 "The scheduled action 'Etsy: import orders' is disabled: enable it under "
-                "Settings > Technical > Scheduled Actions, or use 'Sync orders' on the shop."),
+                "Settings > Technical > Scheduled Actions (developer mode), then sync again."),
                 "warning")
         cron._trigger()
         return self._etsy_notification(

@@ -298,6 +298,7 @@ class EtsyShop(models.Model):
             ]).mapped("etsy_receipt_id"))
             for receipt in results:
                 if str(receipt.get("receipt_id")) in known:
+                    log.count("fetched")
                     self._etsy_import_one(receipt, log, cache)
             offset += len(results)
             if len(results) < PAGE_SIZE:
