@@ -1,10 +1,12 @@
 """Connect the demo shop the way a person would, over HTTP: log in, create the shop, press
-'Connect to Etsy', approve on the (sandbox) consent page, come back to Odoo, press 'Sync orders'.
+'Connect to Etsy', approve on the (sandbox) consent page, come back to Odoo, import the listings
+(creating the products), stock them as Etsy shows them, and import the orders.
 
 Usage: python setup/demo_connect.py <odoo url> <database> <sandbox url>
 """
 
 import sys
+import time
 
 import requests
 
@@ -28,7 +30,7 @@ class Odoo:
         body = answer.json()
         if body.get("error"):
             raise RuntimeError(body["error"]["data"].get("message") or body["error"]["message"])
-        return body["result"]
+        return body.get("result")  # Odoo leaves it out when a method returns None
 
     def call(self, model, method, *args, **kwargs):
         return self.rpc(
@@ -52,6 +54,7 @@ def demo_shop(odoo, sandbox_url):
         "api_base_url": sandbox_url,
         "oauth_base_url": sandbox_url,
         "import_orders_since": "2000-01-01 00:00:00",
+        "create_missing_products": True,
     }
     found = odoo.call("etsy.shop", "search", [("name", "=", SHOP_NAME)], limit=1)
     if found:
@@ -71,6 +74,41 @@ def connect(odoo, shop_id):
         raise RuntimeError(f"Odoo's callback answered {back.status_code}: {back.text[:300]}")
 
 
+def stock_like_etsy(odoo, shop_id):
+    """Products created for the demo start with the quantity Etsy shows, so the first stock
+    push does not empty the sandbox's listings."""
+    bindings = odoo.call("etsy.product", "search_read",
+                         [("shop_id", "=", shop_id), ("product_id", "!=", False)],
+                         ["product_id", "etsy_qty"])
+    wanted = {}
+    for binding in bindings:
+        product_id = binding["product_id"][0]
+        wanted[product_id] = max(wanted.get(product_id, 0), binding["etsy_qty"])
+    [shop] = odoo.call("etsy.shop", "read", [shop_id], ["warehouse_id"])
+    [warehouse] = odoo.call("stock.warehouse", "read", [shop["warehouse_id"][0]], ["lot_stock_id"])
+    on_hand = {p["id"]: p["qty_available"] for p in odoo.call(
+        "product.product", "read", list(wanted), ["qty_available"])}
+    quants = [{"product_id": product_id, "location_id": warehouse["lot_stock_id"][0],
+               "inventory_quantity": quantity}
+              for product_id, quantity in wanted.items() if quantity and not on_hand[product_id]]
+    if quants:
+        ids = odoo.call("stock.quant", "create", quants, context={"inventory_mode": True})
+        odoo.call("stock.quant", "action_apply_inventory", ids)
+    return len(quants)
+
+
+def sync_orders(odoo, shop_id, attempts=30):
+    """'Sync orders', waiting for the scheduled import when it happens to be running."""
+    for _attempt in range(attempts):
+        try:
+            return odoo.call("etsy.shop", "action_sync_orders", [shop_id])
+        except RuntimeError as exc:
+            if "already running" not in str(exc):
+                raise
+            time.sleep(2)
+    raise RuntimeError("the scheduled order import kept the shop busy for a minute")
+
+
 def main(argv):
     odoo_url, db, sandbox_url = argv
     odoo = Odoo(odoo_url, db)
@@ -78,7 +116,10 @@ def main(argv):
     connect(odoo, shop_id)
     [shop] = odoo.call("etsy.shop", "read", [shop_id], ["state", "etsy_shop_name"])
     print(f"[etsy_connector] demo shop connected: {shop['etsy_shop_name']} ({shop['state']})")
-    answer = odoo.call("etsy.shop", "action_sync_orders", [shop_id])
+    answer = odoo.call("etsy.shop", "action_import_listings", [shop_id])
+    print(f"[etsy_connector] listings: {answer['params']['message']}")
+    print(f"[etsy_connector] {stock_like_etsy(odoo, shop_id)} products stocked as Etsy shows them")
+    answer = sync_orders(odoo, shop_id)
     print(f"[etsy_connector] first order sync: {answer['params']['message']}")
     return 0
 

@@ -225,9 +225,11 @@ class EtsyOrderImporter(models.AbstractModel):
         rate = float((amounts["vat"] * 100 / base).quantize(Decimal("0.01")))
         tax = cache.fetch(("vat", rate), lambda: shop._etsy_vat_tax(float(low), float(high), rate))
         if not tax:
+            # Etsy's rounding makes 24 % look like 24.01 %: people think in tenths.
             attention.append(_("No Odoo sales tax of %(rate)s %% to record the VAT Etsy shows "
-                               "(%(vat)s): lines were imported without VAT.",
-                               rate=rate, vat=amounts["vat"]))
+                               "(%(vat)s): create one (price excluded), then fix this order's "
+                               "lines; they were imported without VAT.",
+                               rate=f"{round(rate, 1):g}", vat=amounts["vat"]))
         return tax
 
     def _check_totals(self, shop, order, receipt, attention):

@@ -200,8 +200,9 @@ class EtsyShop(models.Model):
     def _etsy_order_summary(self, log, _client=None):
         counts = log.counts
         return _("%(fetched)s receipts read from Etsy: %(created)s orders created, %(updated)s "
-                 "updated, %(failed)s failed.", fetched=counts["fetched"],
-                 created=counts["created"], updated=counts["updated"], failed=counts["failed"])
+                 "updated, %(skipped)s unchanged, %(failed)s failed.", fetched=counts["fetched"],
+                 created=counts["created"], updated=counts["updated"],
+                 skipped=counts["skipped"], failed=counts["failed"])
 
     def _etsy_order_window_start(self):
         if self.last_order_sync:
@@ -214,6 +215,7 @@ class EtsyShop(models.Model):
         Importer = self.env["etsy.order.importer"]
         receipts = self._etsy_changed_receipts(client, self._etsy_order_window_start())
         for done, receipt in enumerate(receipts, start=1):
+            cache.fetch("window_receipts", set).add(str(receipt.get("receipt_id")))
             log.count("fetched")
             self._etsy_import_one(receipt, log, cache)
             watermark = max(filter(None, [watermark, Importer._receipt_updated_at(receipt)]),
@@ -296,6 +298,8 @@ class EtsyShop(models.Model):
                 ("etsy_shop_id", "=", self.id),
                 ("etsy_receipt_id", "in", [str(r.get("receipt_id")) for r in results]),
             ]).mapped("etsy_receipt_id"))
+            # Receipts this run's window just imported need no second look.
+            known -= cache.fetch("window_receipts", set)
             for receipt in results:
                 if str(receipt.get("receipt_id")) in known:
                     log.count("fetched")
