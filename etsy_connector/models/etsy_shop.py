@@ -412,11 +412,13 @@ class EtsyShop(models.Model):
 
     def action_view_sync_logs(self):
         """Open the synchronisation logs of this shop."""
+        return self._etsy_shop_action("etsy_connector.action_etsy_sync_log")
+
+    def _etsy_shop_action(self, xmlid, shop_field="shop_id", domain=()):
+        """The window action `xmlid` narrowed to this shop (plus `domain`), for smart buttons."""
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "etsy_connector.action_etsy_sync_log"
-        )
-        action["domain"] = [("shop_id", "=", self.id)]
+        action = self.env["ir.actions.act_window"]._for_xml_id(xmlid)
+        action["domain"] = [(shop_field, "=", self.id), *domain]
         return action
 
     # === SCHEDULED ACTIONS === #

@@ -183,11 +183,7 @@ class EtsyShop(models.Model):
 
     def action_view_discord_messages(self):
         """The Discord messages of this shop."""
-        self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "etsy_connector.action_etsy_discord_message")
-        action["domain"] = [("shop_id", "=", self.id)]
-        return action
+        return self._etsy_shop_action("etsy_connector.action_etsy_discord_message")
 
     # === FAILURE ALERTS === #
 

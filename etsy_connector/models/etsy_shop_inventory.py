@@ -91,19 +91,12 @@ class EtsyShop(models.Model):
     # === BUTTONS === #
 
     def action_view_listings(self):
-        self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "etsy_connector.action_etsy_listing")
-        action["domain"] = [("shop_id", "=", self.id)]
-        return action
+        return self._etsy_shop_action("etsy_connector.action_etsy_listing")
 
     def action_view_to_link(self):
-        self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "etsy_connector.action_etsy_product_to_link")
-        action["domain"] = [("shop_id", "=", self.id), ("product_id", "=", False),
-                            ("listing_id.active", "=", True)]
-        return action
+        return self._etsy_shop_action(
+            "etsy_connector.action_etsy_product_to_link",
+            domain=[("product_id", "=", False), ("listing_id.active", "=", True)])
 
     def action_import_listings(self):
         """'Import listings' button: every listing of the shop, with its inventory, now."""

@@ -144,9 +144,7 @@ class EtsyShop(models.Model):
         return self._etsy_notify_log(log)
 
     def action_view_orders(self):
-        self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id("sale.action_orders")
-        action["domain"] = [("etsy_shop_id", "=", self.id)]
+        action = self._etsy_shop_action("sale.action_orders", shop_field="etsy_shop_id")
         action["context"] = {"default_etsy_shop_id": self.id}
         return action
 
@@ -156,11 +154,7 @@ class EtsyShop(models.Model):
         return action
 
     def action_view_receipt_issues(self):
-        self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "etsy_connector.action_etsy_receipt_issue")
-        action["domain"] = [("shop_id", "=", self.id)]
-        return action
+        return self._etsy_shop_action("etsy_connector.action_etsy_receipt_issue")
 
     # === THE ORDER SYNC === #
 

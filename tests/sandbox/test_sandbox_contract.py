@@ -283,24 +283,21 @@ def test_token_responses_have_the_documented_shape(spec, sb, server):
     import jsonschema
 
     tokens = sb.issue_tokens()
-    response = Api(server.url, api_key=None).post(
-        "/v3/public/oauth/token",
-        data={
-            "grant_type": "refresh_token",
-            "client_id": API_KEY.split(":")[0],
-            "refresh_token": tokens["refresh_token"],
-        },
-    )
+
+    def refresh():
+        return Api(server.url, api_key=None).post(
+            "/v3/public/oauth/token",
+            data={
+                "grant_type": "refresh_token",
+                "client_id": API_KEY.split(":")[0],
+                "refresh_token": tokens["refresh_token"],
+            },
+        )
+
+    response = refresh()
     assert response.status_code == 200
     jsonschema.validate(response.json(), TOKEN_SCHEMA)
-    failed = Api(server.url, api_key=None).post(
-        "/v3/public/oauth/token",
-        data={
-            "grant_type": "refresh_token",
-            "client_id": API_KEY.split(":")[0],
-            "refresh_token": tokens["refresh_token"],
-        },
-    )
+    failed = refresh()  # the refresh token rotated: the old one is refused
     assert failed.status_code == 400
     assert not spec.component_errors("ErrorSchema", failed.json())
     assert set(failed.json()) == {"error", "error_description"}
