@@ -30,7 +30,7 @@ def odoo_env(args):
 
 def connected_shop(env, sandbox, server, **values):
     """An etsy.shop connected to the sandbox's seller (tokens issued directly)."""
-    from odoo.addons.etsy_connector.etsy.sandbox import DEFAULT_KEYSTRING, DEFAULT_SHARED_SECRET
+    from etsy_sandbox import DEFAULT_KEYSTRING, DEFAULT_SHARED_SECRET
 
     tokens = sandbox.issue_tokens()
     shop = env["etsy.shop"].create({

@@ -23,8 +23,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(
 
 import requests
 from etsy.client import EtsyClient
-from etsy.sandbox import DEFAULT_KEYSTRING, DEFAULT_SHARED_SECRET, EtsySandbox
-from etsy.sandbox import bench as sandbox_bench
+from etsy_sandbox import DEFAULT_KEYSTRING, DEFAULT_SHARED_SECRET, EtsySandbox
+from etsy_sandbox import bench as sandbox_bench
 
 ROUNDS = 5
 

@@ -27,7 +27,7 @@ def parse_args(argv):
 
 class Bench:
     def __init__(self, odoo, env, listings):
-        from odoo.addons.etsy_connector.etsy.sandbox import EtsySandbox
+        from etsy_sandbox import EtsySandbox
 
         self.odoo, self.env = odoo, env
         self.sandbox = EtsySandbox.seeded()

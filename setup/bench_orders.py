@@ -26,7 +26,7 @@ def money(value):
 
 class Bench:
     def __init__(self, odoo, env, receipts):
-        from odoo.addons.etsy_connector.etsy.sandbox import EtsySandbox
+        from etsy_sandbox import EtsySandbox
 
         self.odoo, self.env, self.count = odoo, env, receipts
         self.sandbox = EtsySandbox.seeded()

@@ -11,7 +11,7 @@ import time
 import requests
 
 SHOP_NAME = "WicksByWerby (sandbox)"
-# The sandbox's registered demo app (etsy_connector/etsy/sandbox/constants.py).
+# The sandbox's registered demo app (etsy_sandbox/constants.py).
 SANDBOX_APP = ("DEFAULT_KEYSTRING", "DEFAULT_SHARED_SECRET")
 
 
@@ -41,7 +41,7 @@ class Odoo:
 
 def sandbox_app():
     sys.path.insert(0, __file__.rsplit("/setup/", 1)[0] + "/etsy_connector")
-    from etsy.sandbox import constants
+    from etsy_sandbox import constants
 
     return tuple(getattr(constants, name) for name in SANDBOX_APP)
 

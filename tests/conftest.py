@@ -1,24 +1,18 @@
-"""Pure tests: ``etsy`` is imported with ``etsy_connector/`` on sys.path (no Odoo).
+"""Pure tests of the Etsy layer (import paths: the repository's conftest.py).
 
 Fixtures: ``sandbox`` (the seeded Etsy sandbox served on 127.0.0.1 in a thread), ``sandbox_url``,
 ``make_client`` (an EtsyClient factory wired to the sandbox with fresh tokens) and ``client``.
 """
 
-import sys
 import time
-from pathlib import Path
 
 import pytest
-
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO / "etsy_connector"))
-sys.path.insert(0, str(REPO / "tests"))
 
 
 @pytest.fixture
 def sandbox_server():
     """(sandbox, server): a seeded sandbox served in a thread, stopped after the test."""
-    from etsy.sandbox import EtsySandbox
+    from etsy_sandbox import EtsySandbox
 
     sb = EtsySandbox.seeded()
     server = sb.serve_in_thread()
@@ -44,7 +38,7 @@ def sandbox_url(sandbox_server):
 def make_client(sandbox, sandbox_url):
     """Factory for EtsyClients on the sandbox with fresh seller tokens; kwargs override."""
     from etsy import EtsyClient
-    from etsy.sandbox import DEFAULT_KEYSTRING, DEFAULT_SHARED_SECRET
+    from etsy_sandbox import DEFAULT_KEYSTRING, DEFAULT_SHARED_SECRET
 
     def make(**overrides):
         tokens = sandbox.issue_tokens()
@@ -69,17 +63,3 @@ def make_client(sandbox, sandbox_url):
 def client(make_client):
     """An EtsyClient for the seeded seller (DEFAULT_KEYSTRING/DEFAULT_SHARED_SECRET)."""
     return make_client()
-
-
-@pytest.fixture(scope="session")
-def spec():
-    """Etsy's OpenAPI document, or skip when it is not available."""
-    from contract.openapi import load_spec
-
-    document = load_spec()
-    if document is None:
-        pytest.skip(
-            "Etsy's OpenAPI document was not found: set ETSY_OPENAPI_SPEC or put "
-            "etsy-openapi-v3_*.json in <repo>/../shared/etsy/"
-        )
-    return document

@@ -418,7 +418,7 @@ def test_ping_and_token_scopes(sandbox, client):
 # -- secrets never leak --------------------------------------------------------------------------
 
 def test_no_secret_in_logs_errors_or_repr(sandbox, make_client, caplog):
-    from etsy.sandbox import DEFAULT_KEYSTRING, DEFAULT_SHARED_SECRET
+    from etsy_sandbox import DEFAULT_KEYSTRING, DEFAULT_SHARED_SECRET
 
     caplog.set_level(logging.DEBUG)
     client = make_client(token_expires_at=time.time() + 10)

@@ -121,7 +121,7 @@ REDIRECT_URI = "http://127.0.0.1:8069/etsy_connector/oauth/callback"
 
 
 def _authorize(sandbox, sandbox_url, verifier, state="state-1", scopes=oauth.DEFAULT_SCOPES):
-    from etsy.sandbox import DEFAULT_KEYSTRING
+    from etsy_sandbox import DEFAULT_KEYSTRING
 
     sandbox.auto_approve = True
     url = oauth.authorize_url(sandbox_url, DEFAULT_KEYSTRING, REDIRECT_URI, scopes, state,
@@ -134,7 +134,7 @@ def _authorize(sandbox, sandbox_url, verifier, state="state-1", scopes=oauth.DEF
 
 
 def test_full_code_flow_then_rotation(sandbox, sandbox_url):
-    from etsy.sandbox import DEFAULT_KEYSTRING, DEFAULT_SHARED_SECRET
+    from etsy_sandbox import DEFAULT_KEYSTRING, DEFAULT_SHARED_SECRET
 
     verifier = oauth.make_code_verifier()
     callback = _authorize(sandbox, sandbox_url, verifier)
@@ -166,7 +166,7 @@ def test_full_code_flow_then_rotation(sandbox, sandbox_url):
 
 
 def test_wrong_verifier_is_refused(sandbox, sandbox_url):
-    from etsy.sandbox import DEFAULT_KEYSTRING
+    from etsy_sandbox import DEFAULT_KEYSTRING
 
     callback = _authorize(sandbox, sandbox_url, oauth.make_code_verifier())
     with pytest.raises(EtsyError) as info:
@@ -176,7 +176,7 @@ def test_wrong_verifier_is_refused(sandbox, sandbox_url):
 
 
 def test_transient_token_endpoint_500_is_retried(sandbox, sandbox_url):
-    from etsy.sandbox import DEFAULT_KEYSTRING
+    from etsy_sandbox import DEFAULT_KEYSTRING
 
     tokens = sandbox.issue_tokens()
     sandbox.inject_fault("oauthToken", status=500)
@@ -186,7 +186,7 @@ def test_transient_token_endpoint_500_is_retried(sandbox, sandbox_url):
 
 
 def test_revoked_refresh_token_requires_reconnect(sandbox, sandbox_url):
-    from etsy.sandbox import DEFAULT_KEYSTRING
+    from etsy_sandbox import DEFAULT_KEYSTRING
 
     tokens = sandbox.issue_tokens()
     sandbox.revoke_tokens()

@@ -82,7 +82,7 @@ def _recorder(record_mode):
 
 def _session(sandbox_url, tokens):
     """The calls whose encoding matters; ids come from earlier answers so a replay is closed."""
-    from etsy.sandbox import DEFAULT_KEYSTRING, DEFAULT_SHARED_SECRET
+    from etsy_sandbox import DEFAULT_KEYSTRING, DEFAULT_SHARED_SECRET
 
     client = EtsyClient(DEFAULT_KEYSTRING, DEFAULT_SHARED_SECRET,
                         access_token=tokens["access_token"], refresh_token=tokens["refresh_token"],
@@ -153,6 +153,6 @@ def test_cassette_shows_etsy_encodings():
     update = by_path[("PUT", "/v3/application/shops/{id}/receipts/{id}")]
     assert header(update, "Content-Type") == "application/x-www-form-urlencoded"
     assert update["body"] == "was_paid=true"
-    from etsy.sandbox import DEFAULT_KEYSTRING, DEFAULT_SHARED_SECRET
+    from etsy_sandbox import DEFAULT_KEYSTRING, DEFAULT_SHARED_SECRET
 
     assert DEFAULT_SHARED_SECRET not in text and DEFAULT_KEYSTRING not in text

@@ -7,15 +7,21 @@ import requests
 
 from odoo.tests import HttpCase, new_test_user, tagged
 
-from ..etsy.sandbox import DEFAULT_KEYSTRING, DEFAULT_SHARED_SECRET, EtsySandbox
 from .common import MANAGER_GROUP
-from .sandbox_common import SandboxCase
+from .sandbox_common import (
+    DEFAULT_KEYSTRING,
+    DEFAULT_SHARED_SECRET,
+    EtsySandbox,
+    SandboxCase,
+    require_sandbox,
+)
 
 
 @tagged("post_install", "-at_install")
 class TestConnectFlow(HttpCase):
     @classmethod
     def setUpClass(cls):
+        require_sandbox()
         super().setUpClass()
         cls.sandbox = EtsySandbox.seeded()
         cls.server = cls.sandbox.serve_in_thread()

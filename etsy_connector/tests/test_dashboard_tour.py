@@ -2,8 +2,8 @@
 
 from odoo.tests import HttpCase, common, new_test_user, tagged
 
-from ..etsy.sandbox import EtsySandbox
 from .common import MANAGER_GROUP
+from .sandbox_common import EtsySandbox, require_sandbox
 
 SHOP = "Etsy Tour Shop"
 
@@ -12,6 +12,7 @@ SHOP = "Etsy Tour Shop"
 class TestDashboardTour(HttpCase):
     @classmethod
     def setUpClass(cls):
+        require_sandbox()
         super().setUpClass()
         cls.sandbox = EtsySandbox.seeded()
         # The consent page approves at once: the browser goes to the sandbox and straight back.

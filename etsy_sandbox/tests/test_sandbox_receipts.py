@@ -1,7 +1,7 @@
 """Receipts: filters, sorting, paging, timestamps, shipments, updates and the buyer simulation."""
 
 import pytest
-from etsy.sandbox.seed import TITLE_140
+from etsy_sandbox.seed import TITLE_140
 
 
 @pytest.fixture

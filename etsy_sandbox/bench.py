@@ -1,6 +1,6 @@
 """How many requests per second the sandbox serves over 127.0.0.1 to one requests.Session.
 
-    python -m etsy.sandbox.bench [--seconds 2] [--receipts 2000] [--listings 200]
+    python -m etsy_sandbox.bench [--seconds 2] [--receipts 2000] [--listings 200]
 
 Two loops of a few seconds each: getShopReceipts pages of 100 (walking the offsets) and
 getListingInventory (cycling through the listings). Rate limits are lifted for the run.
@@ -57,7 +57,7 @@ def run(seconds=2.0, receipts=2000, listings=200):
 
 def main(argv=None):
     """Print the two figures."""
-    parser = argparse.ArgumentParser(prog="python -m etsy.sandbox.bench")
+    parser = argparse.ArgumentParser(prog="python -m etsy_sandbox.bench")
     parser.add_argument("--seconds", type=float, default=2.0)
     parser.add_argument("--receipts", type=int, default=2000)
     parser.add_argument("--listings", type=int, default=200)

@@ -36,7 +36,7 @@ class SandboxServer:
         self._thread.join(timeout=5)
 
     def serve_forever(self):
-        """Block until interrupted (used by `python -m etsy.sandbox`)."""
+        """Block until interrupted (used by `python -m etsy_sandbox`)."""
         self._thread.join()
 
     def __enter__(self):

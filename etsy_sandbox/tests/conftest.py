@@ -1,22 +1,16 @@
 """Fixtures for the sandbox's own tests: plain `requests` against a served sandbox.
 
 These tests use `requests` directly, never the project's client, so they check the sandbox on
-its own. `etsy_connector/` (for `etsy.sandbox`) and `tests/` (for `contract.openapi`) go on
-sys.path here as well, so the directory also runs without the top-level conftest.
+its own (import paths and the `spec` fixture: the repository's conftest.py).
 """
 
-import sys
 from pathlib import Path
 
 import pytest
+import requests
+from etsy_sandbox import DEFAULT_KEYSTRING, DEFAULT_SHARED_SECRET, EtsySandbox
 
 REPO = Path(__file__).resolve().parents[2]
-for entry in (REPO / "etsy_connector", REPO / "tests"):
-    if str(entry) not in sys.path:
-        sys.path.insert(0, str(entry))
-
-import requests
-from etsy.sandbox import DEFAULT_KEYSTRING, DEFAULT_SHARED_SECRET, EtsySandbox
 
 API_KEY = f"{DEFAULT_KEYSTRING}:{DEFAULT_SHARED_SECRET}"
 TIMEOUT = 10
@@ -121,3 +115,4 @@ def put_body(inventory):
         ],
         **{key: inventory[key] for key in ARRAYS},
     }
+

@@ -9,7 +9,7 @@ import re
 
 import pytest
 from conftest import API_KEY, Api, put_body
-from etsy.sandbox.app import OPERATIONS
+from etsy_sandbox.app import OPERATIONS
 
 ALL_INCLUDES = "Shipping,Images,Shop,User,Translations,Inventory,Videos,Personalization,BuyerPrice"
 SINGLE_INCLUDES = "Images,Shop,User,Translations,Videos,Personalization,BuyerPrice"

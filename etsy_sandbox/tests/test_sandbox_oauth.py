@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from conftest import Api
-from etsy.sandbox import DEFAULT_KEYSTRING
+from etsy_sandbox import DEFAULT_KEYSTRING
 
 REDIRECT = "http://127.0.0.1:8069/etsy_connector/oauth/callback"
 SCOPES = "transactions_r transactions_w listings_r listings_w shops_r"

@@ -1,5 +1,5 @@
-"""Run the sandbox: `python -m etsy.sandbox --port 8765 [--host 127.0.0.1] [--seed candle|empty]
-[--auto-approve]` from `etsy_connector/`. Prints the URL and the default app credentials."""
+"""Run the sandbox: `python -m etsy_sandbox --port 8765 [--host 127.0.0.1] [--seed candle|empty]
+[--auto-approve]` from the repository root. Prints the URL and the default app credentials."""
 
 import argparse
 import sys
@@ -9,7 +9,7 @@ from . import DEFAULT_KEYSTRING, DEFAULT_SHARED_SECRET, EtsySandbox
 
 def main(argv=None):
     """Parse arguments, start serving, block until Ctrl-C."""
-    parser = argparse.ArgumentParser(prog="python -m etsy.sandbox", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m etsy_sandbox", description=__doc__)
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--seed", choices=("candle", "empty"), default="candle")

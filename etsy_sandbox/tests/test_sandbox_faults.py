@@ -262,7 +262,7 @@ def test_command_line_serves_and_prints_its_url():
         [
             sys.executable,
             "-m",
-            "etsy.sandbox",
+            "etsy_sandbox",
             "--port",
             "0",
             "--seed",
@@ -270,7 +270,7 @@ def test_command_line_serves_and_prints_its_url():
             "--auto-approve",
             "--quiet",
         ],
-        cwd=REPO / "etsy_connector",
+        cwd=REPO,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -292,7 +292,7 @@ def test_command_line_serves_and_prints_its_url():
 
 
 def test_bench_measures_both_loops():
-    from etsy.sandbox import bench
+    from etsy_sandbox import bench
 
     rates = bench.run(seconds=0.3, receipts=200, listings=20)
     assert set(rates) == {"getShopReceipts (pages of 100)", "getListingInventory"}

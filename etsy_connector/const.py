@@ -1,0 +1,116 @@
+"""One home for the addon's constants: groups, states, Etsy statuses, retry backoffs and limits.
+
+The pure Etsy layer (`etsy/`) keeps the constants of Etsy's protocol itself (pages, offsets,
+headers): it imports nothing from this package.
+"""
+
+import datetime
+
+# === GROUPS === #
+
+USER_GROUP = "etsy_connector.group_etsy_user"
+MANAGER_GROUP = "etsy_connector.group_etsy_manager"
+
+# === SHOP === #
+
+# Values only a manager may read; also the values every log text is scrubbed of.
+SECRET_FIELDS = (
+    "keystring",
+    "shared_secret",
+    "access_token",
+    "refresh_token",
+    "discord_webhook_url",
+)
+URL_FIELDS = ("api_base_url", "oauth_base_url")
+# Where Etsy sends the seller back after authorization; registered as the app's callback URL.
+OAUTH_CALLBACK_PATH = "/etsy_connector/oauth/callback"
+OAUTH_SESSION_LIFETIME = datetime.timedelta(minutes=10)
+# Seconds to wait for Etsy before retrying (system parameter etsy_connector.http_timeout).
+HTTP_TIMEOUT_PARAM = "etsy_connector.http_timeout"
+DEFAULT_HTTP_TIMEOUT = 30
+# Etsy refresh tokens live 90 days from their last renewal.
+REFRESH_TOKEN_LIFETIME = datetime.timedelta(days=90)
+
+# === RUNS AND LOGS === #
+
+# Flows: the key of a run's lock, of its sync state row and of its log's operation.
+OPERATIONS = [
+    ("orders", "Orders"),
+    ("inventory", "Inventory"),
+    ("listings", "Listings"),
+    ("connect", "Connection"),
+    ("notify", "Notifications"),
+    ("shipping", "Shipping"),
+]
+SYNC_OPERATIONS = ("orders", "inventory", "listings", "shipping")
+COUNTERS = ("fetched", "done", "created", "updated", "skipped", "failed")
+# Longer texts are cut: a log line is for people, not for a full API dump.
+MAX_LOG_TEXT_LENGTH = 2000
+# A run that fails on every record must not write thousands of identical lines.
+MAX_LOG_LINES = 500
+SYNC_LOG_RETENTION_PARAM = "etsy_connector.sync_log_retention_days"
+DEFAULT_RETENTION_DAYS = 90
+PURGE_BATCH = 5000
+
+# A failed record (a receipt, a tracking push) is retried after RETRY_BASE, doubling up to
+# RETRY_MAX.
+RETRY_BASE = datetime.timedelta(minutes=10)
+RETRY_MAX = datetime.timedelta(days=1)
+
+
+def retry_delay(attempts):
+    """How long to wait before the next try of a record that failed `attempts` times."""
+    return min(RETRY_BASE * 2 ** min(max(attempts, 1) - 1, 10), RETRY_MAX)
+
+
+# === ORDERS === #
+
+# Etsy's modified times and ours are not the same clock: re-read a margin before the watermark.
+ORDER_WINDOW_OVERLAP = datetime.timedelta(minutes=15)
+DEFAULT_IMPORT_DAYS = 30
+ORDERS_PER_COMMIT = 25
+# Cancellations and refunds do not move Etsy's modified time: re-read recent receipts, a few
+# pages (of PAGE_SIZE) per run, so the cost stays fixed whatever the shop's volume.
+RECHECK_DAYS = 60
+RECHECK_PAGES = 2
+PAGE_SIZE = 100
+# A window holding more receipts than Etsy lists (12,000) is read in slices of at most this.
+MAX_WINDOW_SLICE = datetime.timedelta(days=30)
+MIN_WINDOW_SLICE = datetime.timedelta(hours=1)
+RECEIPT_RETRIES_PER_RUN = 20
+# Etsy statuses, compared in lower case (Etsy has sent both "Fully Refunded" and "fully refunded").
+STATUS_CANCELED = "canceled"
+STATUS_FULLY_REFUNDED = "fully refunded"
+STATUS_COMPLETED = "completed"
+CANCELLED_ETSY_STATUSES = (STATUS_CANCELED, STATUS_FULLY_REFUNDED)
+FINAL_ETSY_STATUSES = (STATUS_CANCELED, STATUS_FULLY_REFUNDED, STATUS_COMPLETED)
+
+# === LISTINGS AND STOCK === #
+
+LISTING_STATES = ("active", "inactive", "sold_out", "draft", "expired")
+LISTING_INCLUDES = ["Inventory", "Images"]
+LISTINGS_PER_COMMIT = 100
+# Stock moves schedule a push this long after they happen, so a burst becomes one run.
+PUSH_DELAY = datetime.timedelta(seconds=60)
+IMAGE_TIMEOUT = 10
+IMAGE_MAX_BYTES = 10 * 1024 * 1024
+
+# === SHIPPING === #
+
+PUSHES_PER_RUN = 50
+UNKNOWN_RECHECK_DELAY = datetime.timedelta(minutes=5)
+CLOSED_PICKING_STATES = ("done", "cancel")
+TRACKING_ISSUE_STATES = ("failed", "unknown")
+
+# === DISCORD === #
+
+ORDER_MILESTONES = (10, 50, 100, 250, 500, 1000)
+TOKEN_WARNING = datetime.timedelta(days=14)
+ALERT_SYNC = "sync_failing"
+ALERT_DISCONNECTED = "disconnected"
+ALERT_TOKEN = "token_expiring"  # noqa: S105 - an alert name, not a secret
+DISCORD_SEND_BATCH = 50
+DISCORD_MAX_BACKOFF = datetime.timedelta(hours=1)
+DISCORD_STALE_CLAIM = datetime.timedelta(minutes=15)
+ETSY_ORDER_URL = "https://www.etsy.com/your/orders/sold?order_id={receipt}"
+ETSY_LISTING_URL = "https://www.etsy.com/listing/{listing}"

@@ -1,0 +1,226 @@
+"""The run frame: every flow of every shop runs through it. The only code that commits.
+
+A flow is a service class (`EtsyFlow`) holding its run context: the shop, the client, the sync
+log, its own sync state row and a cache. `run_flow(shop, Flow, trigger)` gives it:
+
+- a cursor of its own, so batches commit without touching the caller's transaction (a button's
+  request, a cron job, a test: under tests the registry hands out a test cursor, whose commit is
+  a savepoint release, so tests run the same committing path as production);
+- a lock per shop and flow (a session-level advisory lock: it survives the batch commits, and a
+  long listing import never holds back the order import);
+- the run's `etsy.sync.log`, written on its own short transactions as the run goes on;
+- the Etsy client, whose 'calls left today' lands on the flow's own sync state row;
+- per-record isolation (`EtsyFlow.isolated`): a savepoint, and a failure logged with its reason
+  and its (redacted) traceback while the run goes on;
+- the errors every flow treats alike: a revoked authorization puts the shop in error, Etsy's
+  daily limit ends the run early keeping what was done, anything else fails the run with its
+  traceback and rolls back what was not committed.
+"""
+
+import contextlib
+import hashlib
+import logging
+import traceback
+
+from odoo import api
+from odoo.exceptions import UserError, ValidationError
+
+from ..etsy.errors import EtsyDailyLimitError, EtsyError, EtsyReauthorizationRequired
+
+_logger = logging.getLogger(__name__)
+
+# Errors that concern the whole run, not one record: they end the run.
+RUN_ERRORS = (EtsyReauthorizationRequired, EtsyDailyLimitError)
+# Errors a record can meet in normal operation: logged with their reason, no traceback.
+EXPECTED_RECORD_ERRORS = (EtsyError, UserError, ValidationError)
+
+
+def lock_key(name):
+    """A stable signed 64-bit key for PostgreSQL advisory locks."""
+    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+
+
+def flow_lock_key(shop_id, flow):
+    return lock_key(f"etsy_connector:{shop_id}:{flow}")
+
+
+class RunCache(dict):
+    """Lookups that stay true while nothing is rolled back (currencies, products by SKU...)."""
+
+    def fetch(self, key, compute):
+        if key not in self:
+            self[key] = compute()
+        return self[key]
+
+
+class RecordOutcome:
+    """What `EtsyFlow.isolated` tells its caller: the error that failed the record, if any."""
+
+    error = None
+
+    @property
+    def failed(self):
+        return self.error is not None
+
+
+class EtsyFlow:
+    """One run of one flow for one shop. Subclasses implement `execute` (and `summary`)."""
+
+    flow = None  # key of the lock and of the sync state row, e.g. "orders"
+    operation = None  # etsy.sync.log operation (default: `flow`)
+    needs_client = True
+
+    def __init__(self, frame, **params):
+        self.frame = frame
+        self.env = frame.env
+        self.shop = frame.shop
+        self.log = frame.log
+        self.client = frame.client
+        self.state = frame.state
+        self.trigger = frame.trigger
+        self.params = params
+        self.cache = RunCache()
+
+    # --- what a flow implements --- #
+
+    def execute(self):
+        raise NotImplementedError
+
+    def summary(self):
+        """The log's message for a run that did not fail."""
+        return ""
+
+    def daily_limit_note(self):
+        return self.env._("Etsy's daily API limit is reached: the next run continues where this "
+                          "one stopped.")
+
+    @classmethod
+    def busy_message(cls, shop):
+        return shop.env._("A %(flow)s sync of %(shop)s is already running: wait for it to finish, "
+                          "its log shows the progress.", flow=cls.flow, shop=shop.name)
+
+    # --- what a flow calls --- #
+
+    def commit(self):
+        """Make the work so far durable (a batch boundary)."""
+        self.frame.commit()
+
+    @contextlib.contextmanager
+    def isolated(self, record_ref, etsy_id=None):
+        """Process one record in a savepoint; a failure is logged and the run goes on.
+
+        Yields a `RecordOutcome`. Run-level errors (revoked token, daily limit) propagate.
+        A failure clears `self.cache`: it may hold records the savepoint just rolled back.
+        """
+        outcome = RecordOutcome()
+        try:
+            with self.env.cr.savepoint():
+                yield outcome
+        except RUN_ERRORS:
+            raise
+        except Exception as exc:  # noqa: BLE001 - one bad record never stops the run
+            outcome.error = exc
+            self.cache.clear()
+            self.frame.record_failure(record_ref, exc, etsy_id)
+
+
+class RunFrame:
+    """The context of one run; built and driven by `run_flow`."""
+
+    def __init__(self, env, shop, flow_cls, trigger):
+        self.env = env
+        self.shop = shop
+        self.trigger = trigger
+        self.flow_cls = flow_cls
+        self.log = None
+        self.client = None
+        self.state = env["etsy.sync.state"]._for(shop, flow_cls.flow)
+
+    def commit(self):
+        calls_left = self.client.rate_limit.remaining_today if self.client else None
+        if calls_left is not None:
+            self.state._note_calls_left(calls_left)
+        self.env.flush_all()
+        self.env.cr.commit()  # pylint: disable=invalid-commit - the run frame owns this cursor
+
+    def rollback(self):
+        self.env.cr.rollback()
+        self.env.invalidate_all()
+
+    def record_failure(self, record_ref, exc, etsy_id=None):
+        if not isinstance(exc, EXPECTED_RECORD_ERRORS):
+            # A bug, not bad data: keep its traceback for whoever fixes it.
+            _logger.error("Etsy %s run of shop %s: %s failed:\n%s", self.flow_cls.flow,
+                          self.shop.id, record_ref, self.redacted_traceback(exc))
+        self.log.failure(record_ref, exc, etsy_id=etsy_id)
+
+    def redacted_traceback(self, exc):
+        return self.shop._etsy_redact("".join(traceback.format_exception(exc)))
+
+    def run(self, params):
+        operation = self.flow_cls.operation or self.flow_cls.flow
+        with self.env["etsy.sync.log"]._open(self.shop, operation, trigger=self.trigger) as log:
+            self.log = log
+            flow = None
+            try:
+                if self.flow_cls.needs_client:
+                    self.client = self.shop._etsy_client()
+                flow = self.flow_cls(self, **params)
+                result = flow.execute()
+                self.commit()
+            except EtsyReauthorizationRequired as exc:
+                self.rollback()
+                self.shop._etsy_mark_disconnected(exc)
+                self.commit()
+                log.fail(exc)
+                result = None
+            except EtsyDailyLimitError:
+                # What was done stays done; the next run continues from the committed state.
+                self.commit()
+                log.note(self.shop.name, flow.daily_limit_note() if flow else "", "warning")
+                result = None
+            except Exception as exc:  # noqa: BLE001 - the run fails, the caller goes on
+                self.rollback()
+                _logger.error("Etsy %s run of shop %s (id %s) failed:\n%s", operation,
+                              self.shop.name, self.shop.id, self.redacted_traceback(exc))
+                log.fail(exc)
+                if not isinstance(exc, EXPECTED_RECORD_ERRORS):
+                    log.note(self.shop.name, self.redacted_traceback(exc), "error")
+                result = None
+            finally:
+                if self.client:
+                    log.api_calls = self.client.call_count
+            if flow and not log.failed_with:
+                log.message = flow.summary()
+        return log, result
+
+
+def run_flow(shop, flow_cls, trigger="cron", **params):
+    """Run `flow_cls` for `shop` in the frame; returns `(log, result)`.
+
+    `log` is None (and nothing ran) when another run of the same flow of this shop holds the
+    lock: a manual run then raises a UserError saying so. The caller's environment is
+    invalidated afterwards, as the run committed on a cursor of its own.
+    """
+    shop.ensure_one()
+    caller_env = shop.env
+    # The run's cursor must see what the caller wrote (in tests both share one transaction).
+    caller_env.flush_all()
+    try:
+        with caller_env.registry.cursor() as cr:
+            env = api.Environment(cr, caller_env.uid, caller_env.context, su=caller_env.su)
+            run_shop = shop.with_env(env).with_company(shop.company_id)
+            key = flow_lock_key(shop.id, flow_cls.flow)
+            cr.execute("SELECT pg_try_advisory_lock(%s)", [key])
+            if not cr.fetchone()[0]:
+                if trigger == "manual":
+                    raise UserError(flow_cls.busy_message(run_shop))
+                _logger.info("Etsy %s run of shop %s skipped: another one is running",
+                             flow_cls.flow, shop.id)
+                return None, None
+            try:
+                return RunFrame(env, run_shop, flow_cls, trigger).run(params)
+            finally:
+                cr.execute("SELECT pg_advisory_unlock(%s)", [key])
+    finally:
+        caller_env.invalidate_all()
