@@ -23,6 +23,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(
 
 import requests
 from etsy.client import EtsyClient
+
 from etsy_sandbox import DEFAULT_KEYSTRING, DEFAULT_SHARED_SECRET, EtsySandbox
 from etsy_sandbox import bench as sandbox_bench
 

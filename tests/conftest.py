@@ -38,6 +38,7 @@ def sandbox_url(sandbox_server):
 def make_client(sandbox, sandbox_url):
     """Factory for EtsyClients on the sandbox with fresh seller tokens; kwargs override."""
     from etsy import EtsyClient
+
     from etsy_sandbox import DEFAULT_KEYSTRING, DEFAULT_SHARED_SECRET
 
     def make(**overrides):

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import requests
+
 from etsy_sandbox import DEFAULT_KEYSTRING, DEFAULT_SHARED_SECRET, EtsySandbox
 
 REPO = Path(__file__).resolve().parents[2]

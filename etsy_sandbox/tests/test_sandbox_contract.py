@@ -8,6 +8,7 @@ invents nor forgets fields.
 import re
 
 import pytest
+
 from conftest import API_KEY, Api, put_body
 from etsy_sandbox.app import OPERATIONS
 

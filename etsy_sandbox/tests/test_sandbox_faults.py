@@ -7,6 +7,7 @@ import time
 
 import pytest
 import requests
+
 from conftest import REPO, Api
 
 

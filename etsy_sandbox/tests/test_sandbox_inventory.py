@@ -3,6 +3,7 @@
 import copy
 
 import pytest
+
 from conftest import Api, put_body
 
 READ_ONLY_PRODUCT = ("product_id", "is_deleted")

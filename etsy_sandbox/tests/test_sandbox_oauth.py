@@ -7,6 +7,7 @@ import secrets
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+
 from conftest import Api
 from etsy_sandbox import DEFAULT_KEYSTRING
 

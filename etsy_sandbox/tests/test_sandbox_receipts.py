@@ -1,6 +1,7 @@
 """Receipts: filters, sorting, paging, timestamps, shipments, updates and the buyer simulation."""
 
 import pytest
+
 from etsy_sandbox.seed import TITLE_140
 
 
