@@ -4,6 +4,7 @@ from . import etsy_shop_connection
 from . import etsy_shop_orders
 from . import etsy_sync_log
 from . import etsy_sync_state
+from . import etsy_sync_request
 from . import etsy_run
 from . import etsy_oauth_session
 from . import etsy_binding

@@ -1,13 +1,11 @@
 """Pending 'Connect to Etsy' attempts: hashed state + PKCE verifier, single use, 10 minutes."""
 
-import datetime
 import hashlib
 
 from odoo import api, fields, models
 
+from ..const import OAUTH_SESSION_LIFETIME as SESSION_LIFETIME
 from ..etsy import oauth
-
-SESSION_LIFETIME = datetime.timedelta(minutes=10)
 
 
 def _hash_state(state):
@@ -26,6 +24,8 @@ class EtsyOAuthSession(models.Model):
     redirect_uri = fields.Char(required=True)
     expires_at = fields.Datetime(required=True)
     used = fields.Boolean()
+    # Set, in a transaction of its own, once the code was exchanged and the tokens saved.
+    tokens_saved = fields.Boolean()
 
     _sql_constraints = [("state_hash_unique", "unique(state_hash)", "Duplicate OAuth state.")]
 
@@ -60,6 +60,28 @@ class EtsyOAuthSession(models.Model):
             return self.browse()
         session.used = True
         return session
+
+    def _save_tokens(self, token_values):
+        """Store the shop's new tokens and mark this attempt exchanged, committed at once.
+
+        A cursor of its own: a rollback of the request (and Odoo's replay of it) must not lose
+        tokens Etsy issued for a code that cannot be exchanged twice.
+        """
+        self.ensure_one()
+        with self.env.registry.cursor() as cr:
+            session = self.with_env(self.env(cr=cr, su=True))
+            session.env["etsy.shop.token"]._store(session.shop_id, token_values)
+            session.tokens_saved = True
+
+    def _exchanged_tokens(self):
+        """The tokens this attempt already obtained (a replayed callback), or None."""
+        self.ensure_one()
+        with self.env.registry.cursor() as cr:
+            session = self.with_env(self.env(cr=cr, su=True))
+            if not session.tokens_saved:
+                return None
+            token = session.env["etsy.shop.token"]._for(session.shop_id)
+            return token._token_set()
 
     @api.autovacuum
     def _gc_expired(self):

@@ -12,16 +12,13 @@ from psycopg2 import errors as pg_errors
 from odoo import _, fields, models
 from odoo.exceptions import UserError
 
+from ..const import DEFAULT_HTTP_TIMEOUT, HTTP_TIMEOUT_PARAM, REFRESH_TOKEN_LIFETIME
 from ..etsy import oauth
 from ..etsy.client import EtsyClient
 from ..etsy.errors import EtsyDailyLimitError, EtsyError, EtsyReauthorizationRequired
 
 _logger = logging.getLogger(__name__)
 
-# Seconds to wait for Etsy before retrying (system parameter etsy_connector.http_timeout).
-DEFAULT_HTTP_TIMEOUT = 30
-# Etsy refresh tokens live 90 days from their last renewal.
-REFRESH_TOKEN_LIFETIME = datetime.timedelta(days=90)
 # Transaction-level advisory locks taken by this cursor, re-taken after each batch commit.
 _HELD_LOCKS = weakref.WeakKeyDictionary()
 
@@ -50,27 +47,37 @@ class EtsyShop(models.Model):
         return {"type": "ir.actions.act_url", "url": url, "target": "self"}
 
     def _etsy_finish_oauth(self, session, code):
-        """Trade the callback code for tokens, then read who and which shop we are."""
+        """Trade the callback code for tokens, then read who and which shop we are.
+
+        The code is single use: the tokens it gave are saved at once in a transaction of their
+        own, marked on the session. Should Odoo replay this request (it does on a serialization
+        failure), the replay finds them there instead of spending the code a second time.
+        """
         self.ensure_one()
         shop = self.sudo()
         # The log is opened before the shop row is written: writing `etsy_shop_id` (part of a
         # unique key) locks the row FOR UPDATE, and the log's own cursor could then not insert
         # a row referencing the shop until this request ends.
         with self.env["etsy.sync.log"]._open(shop, "connect", trigger="manual") as log:
-            tokens = oauth.exchange_code(shop.api_base_url, shop.keystring, session.redirect_uri,
-                                         code, session.code_verifier,
-                                         shared_secret=shop.shared_secret)
-            # Same transaction as the rest: nothing else can hold these tokens yet.
-            shop._etsy_write_tokens(shop._etsy_token_values(tokens))
-            client = shop._etsy_client()
+            tokens, exchanged = session._exchanged_tokens(), 0
+            if not tokens:
+                tokens = oauth.exchange_code(shop.api_base_url, shop.keystring,
+                                             session.redirect_uri, code, session.code_verifier,
+                                             shared_secret=shop.shared_secret)
+                session._save_tokens(shop._etsy_token_values(tokens))
+                exchanged = 1
+            client = shop._etsy_client(tokens)
             me = client.get_me()
             etsy_shop = client.get_shop(me["shop_id"])
             shop.write(shop._etsy_shop_values(me, etsy_shop))
-            shop.message_post(body=_("Connected to the Etsy shop %(name)s (shop ID %(id)s).",
-                                     name=etsy_shop.get("shop_name"), id=me["shop_id"]))
+            shop.message_post(body=self.env._(
+                "Connected to the Etsy shop %(name)s (shop ID %(id)s).",
+                name=etsy_shop.get("shop_name"), id=me["shop_id"]))
             log.count("done")
-            log.api_calls = client.call_count + 1  # + the code exchange
-            log.message = _("Connected to the Etsy shop %s.", etsy_shop.get("shop_name"))
+            log.api_calls = client.call_count + exchanged
+            log.message = self.env._("Connected to the Etsy shop %s.", etsy_shop.get("shop_name"))
+        # A new shop gets its listings at once, in the background (the listings cron).
+        self.env.ref("etsy_connector.ir_cron_import_listings").sudo()._trigger()
         return shop
 
     def _etsy_shop_values(self, me, etsy_shop):
@@ -106,21 +113,27 @@ class EtsyShop(models.Model):
 
     # === CLIENT AND TOKENS === #
 
-    def _etsy_client(self):
-        """An EtsyClient for this shop; token rotation is persisted in its own transaction."""
+    def _etsy_client(self, tokens=None):
+        """An EtsyClient for this shop; token rotation is persisted in its own transaction.
+
+        :param tokens: an `oauth.TokenSet` to use instead of the stored tokens (a connection
+            whose tokens were saved by another transaction this one cannot see yet).
+        """
         self.ensure_one()
         shop = self.sudo()
         if not (shop.keystring and shop.shared_secret):
-            raise UserError(_("Enter the keystring and shared secret of your Etsy app on the "
-                              "shop %s first.", shop.name))
-        if not shop.refresh_token:
-            raise UserError(_("The shop %s is not connected: click 'Connect to Etsy'.", shop.name))
+            raise UserError(self.env._("Enter the keystring and shared secret of your Etsy app "
+                                       "on the shop %s first.", shop.name))
+        if not (tokens or shop.refresh_token):
+            raise UserError(self.env._("The shop %s is not connected: click 'Connect to Etsy'.",
+                                       shop.name))
         timeout = float(self.env["ir.config_parameter"].sudo().get_param(
-            "etsy_connector.http_timeout", DEFAULT_HTTP_TIMEOUT))
+            HTTP_TIMEOUT_PARAM, DEFAULT_HTTP_TIMEOUT))
         return EtsyClient(
             shop.keystring, shop.shared_secret, timeout=timeout,
-            access_token=shop.access_token, refresh_token=shop.refresh_token,
-            token_expires_at=shop.token_expires_at,
+            access_token=tokens.access_token if tokens else shop.access_token,
+            refresh_token=tokens.refresh_token if tokens else shop.refresh_token,
+            token_expires_at=tokens.expires_at if tokens else shop.token_expires_at,
             refresh_handler=shop._etsy_refresh_tokens,
             api_base_url=shop.api_base_url,
         )
@@ -158,7 +171,7 @@ class EtsyShop(models.Model):
         soon = fields.Datetime.now() + datetime.timedelta(seconds=60)
         if (token.refresh_token and token.refresh_token != refresh_token
                 and token.expires_at and token.expires_at > soon):
-            return oauth.TokenSet(token.access_token, token.refresh_token, token.expires_at)
+            return token._token_set()
         tokens = oauth.refresh_access_token(self.api_base_url, self.keystring,
                                             token.refresh_token or refresh_token,
                                             shared_secret=self.shared_secret)

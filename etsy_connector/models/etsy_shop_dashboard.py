@@ -3,30 +3,14 @@
 import datetime
 import logging
 
-from psycopg2 import errors as pg_errors
-
 from odoo import _, api, fields, models
 
-from ..etsy.client import RateLimit
 
 _logger = logging.getLogger(__name__)
 
 SYNC_LOG_RETENTION_PARAM = "etsy_connector.sync_log_retention_days"
 DEFAULT_RETENTION_DAYS = 90
 PURGE_BATCH = 5000
-
-
-class _NotedRateLimit(RateLimit):
-    """The client's rate-limit record that also reports each 'calls left today' it reads."""
-
-    def __init__(self, note):
-        object.__setattr__(self, "_note", note)
-        super().__init__()
-
-    def __setattr__(self, name, value):
-        super().__setattr__(name, value)
-        if name == "remaining_today" and value is not None:
-            self._note(value)
 
 
 def age_text(env, moment, now=None):
@@ -60,9 +44,10 @@ class EtsyShop(models.Model):
         string="Authorization days left", compute="_compute_dashboard_token_days_left",
         help="Days until the seller must connect the shop again (renewed at every sync).")
     api_calls_left_today = fields.Integer(
-        string="API calls left today", readonly=True, copy=False,
+        string="API calls left today", compute="_compute_api_calls_left",
         help="Etsy's x-remaining-today for the app at the last call (shared by the app's shops).")
-    api_calls_seen_at = fields.Datetime(string="API budget read at", readonly=True, copy=False)
+    api_calls_seen_at = fields.Datetime(string="API budget read at",
+                                        compute="_compute_api_calls_left")
 
     def _compute_dashboard_orders(self):
         SaleOrder = self.env["sale.order"].sudo()
@@ -97,56 +82,18 @@ class EtsyShop(models.Model):
             expiry = shop.refresh_token_expires_at
             shop.dashboard_token_days_left = max(0, (expiry - now).days) if expiry else 0
 
-    # === 'SYNC NOW' === #
-
-    def action_sync_now(self):
-        """Start the order sync in the background (the scheduled action) and say so at once.
-
-        A sync of a big shop takes minutes: run in a cron worker it never blocks the browser,
-        and its log shows the progress as it goes.
-        """
-        cron = self.env.ref("etsy_connector.ir_cron_sync_orders").sudo()
-        if not cron.active:
-            return self._etsy_notification(_(
-                "The scheduled action 'Etsy: import orders' is disabled: enable it under "
-                "Settings > Technical > Scheduled Actions (developer mode), then sync again."),
-                "warning")
-        cron._trigger()
-        return self._etsy_notification(
-            _("Order sync started in the background: Etsy > Sync Logs shows its progress."),
-            "info")
-
-    # === API BUDGET === #
-
-    def _etsy_client(self):
-        """The client, noting 'calls left today' from Etsy's headers for the dashboard."""
-        client = super()._etsy_client()
-        client.rate_limit = _NotedRateLimit(self._etsy_note_calls_left)
-        return client
-
-    def _etsy_note_calls_left(self, remaining):
-        # Written when the batch commits, not at each call: no extra write per API request.
-        cr = self.env.cr
-        noted = cr.precommit.data.setdefault("etsy_calls_left", {})
-        if not noted:
-            cr.precommit.add(self._etsy_store_calls_left)
-        noted[self.id] = (remaining, fields.Datetime.now())
-
-    def _etsy_store_calls_left(self):
-        # Plain SQL: the ORM flush has already run when precommit hooks are called.
-        noted = self.env.cr.precommit.data.get("etsy_calls_left", {})
-        for shop_id, (remaining, seen_at) in noted.items():
-            try:
-                with self.env.cr.savepoint(flush=False):
-                    self.env.cr.execute(
-                        "UPDATE etsy_shop SET api_calls_left_today = %s, api_calls_seen_at = %s "
-                        "WHERE id = %s", [remaining, seen_at, shop_id])
-            except (pg_errors.SerializationFailure, pg_errors.LockNotAvailable):
-                # Another flow of this shop committed a newer row meanwhile: a dashboard
-                # figure is not worth failing this batch's commit for; the next call notes it.
-                _logger.debug("Etsy calls-left figure of shop %s not stored this time", shop_id)
-        self.browse(list(noted)).invalidate_recordset(["api_calls_left_today",
-                                                      "api_calls_seen_at"])
+    def _compute_api_calls_left(self):
+        # Each flow notes the figure on its own sync state row: the newest reading wins.
+        states = self.env["etsy.sync.state"].sudo().search(
+            [("shop_id", "in", self.ids), ("calls_left_at", "!=", False)],
+            order="calls_left_at desc")
+        latest = {}
+        for state in states:
+            latest.setdefault(state.shop_id.id, state)
+        for shop in self:
+            state = latest.get(shop.id)
+            shop.api_calls_left_today = state.calls_left if state else 0
+            shop.api_calls_seen_at = state.calls_left_at if state else False
 
 
 class EtsySyncLog(models.Model):

@@ -8,6 +8,8 @@ isolation that would fail the sync with a serialization error, or deadlock on th
 
 from odoo import api, fields, models
 
+from ..etsy import oauth
+
 
 class EtsyShopToken(models.Model):
     _name = "etsy.shop.token"
@@ -45,3 +47,10 @@ class EtsyShopToken(models.Model):
         # Other cursors (the sync log's, a refresher's) read the row from the database.
         token.flush_recordset()
         return token
+
+    def _token_set(self):
+        """The stored pair as the client's `oauth.TokenSet`."""
+        self.ensure_one()
+        seconds_left = (self.expires_at - fields.Datetime.now()).total_seconds()
+        return oauth.TokenSet(self.access_token, self.refresh_token, self.expires_at,
+                              max(0, int(seconds_left)))

@@ -1,6 +1,7 @@
 from . import test_etsy_shop
 from . import test_security
 from . import test_sync_log
+from . import test_run_frame
 from . import test_cron
 from . import test_neutralize
 from . import test_views

@@ -1,6 +1,8 @@
 """'Connect to Etsy' end to end: Odoo's button, the sandbox's consent page, Odoo's callback."""
 
 import re
+import unittest
+from unittest.mock import patch
 from urllib.parse import parse_qs, urlsplit
 
 import requests
@@ -112,6 +114,38 @@ class TestConnectFlow(HttpCase):
         self.assertIn("already used", replay.text)
         self.shop.invalidate_recordset()
         self.assertEqual((self.shop.access_token, self.shop.refresh_token), tokens)
+
+    def test_replayed_request_reuses_the_saved_tokens(self):
+        """Odoo replays a request after a serialization failure: the code is not spent twice.
+
+        The first attempt exchanged the code and saved the tokens in their own transaction,
+        then its request failed (its own writes rolled back: the session is unused again and
+        the shop still a draft); the replay must finish the connection with those tokens.
+        """
+        location = self.consent(self.start(), "allow")
+        query = parse_qs(urlsplit(location).query)
+        Session = self.env["etsy.oauth.session"].with_user(self.manager)
+        session = Session._consume(query["state"][0])
+        shop = self.shop.with_user(self.manager)
+        # No savepoint around it: under tests every cursor shares one transaction, so rolling
+        # back would also undo the tokens' own (simulated) commit.
+        with (
+            unittest.TestCase.assertRaises(self, RuntimeError),
+            patch.object(type(self.shop), "_etsy_shop_values",
+                         side_effect=RuntimeError("could not serialize access")),
+        ):
+            shop._etsy_finish_oauth(session, query["code"][0])
+        session.invalidate_recordset()  # written by a cursor of its own
+        self.assertTrue(session.sudo().tokens_saved, "the tokens were saved before the failure")
+        self.assertEqual(len(self.sandbox.calls("oauthToken")), 1)
+        session.sudo().used = False  # the replay runs as if the first attempt never happened
+
+        Session._consume(query["state"][0])
+        shop._etsy_finish_oauth(session, query["code"][0])
+        self.shop.invalidate_recordset()
+        self.assertEqual(self.shop.state, "connected")
+        self.assertEqual(self.shop.etsy_shop_name, "WicksByWerby")
+        self.assertEqual(len(self.sandbox.calls("oauthToken")), 1, "the code was spent once")
 
     def test_denied_access_changes_nothing(self):
         location = self.consent(self.start(), "deny")

@@ -1,12 +1,14 @@
+import datetime
 from unittest.mock import patch
 
 from psycopg2 import IntegrityError
 
+from odoo import fields
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import Form, tagged
 from odoo.tools import mute_logger
 
-from .common import EtsyCase
+from .common import REFRESH_TOKEN, EtsyCase
 
 
 @tagged("post_install", "-at_install")
@@ -120,3 +122,15 @@ class TestEtsyShop(EtsyCase):
         action = self.shop.action_view_sync_logs()
         self.assertEqual(action["res_model"], "etsy.sync.log")
         self.assertEqual(logs.search(action["domain"]), self.shop.sync_log_ids)
+
+    def test_refresh_uses_the_pair_another_worker_just_rotated(self):
+        """Etsy rotates refresh tokens: a worker holding the old one takes the new pair as is."""
+        fresh_until = fields.Datetime.now() + datetime.timedelta(minutes=50)
+        self.shop._etsy_write_tokens({"access_token": "12345678.rotatedaccessrotatedaccess",
+                                      "refresh_token": "12345678.rotatedrefreshrotatedrefresh",
+                                      "expires_at": fresh_until})
+        # No HTTP call may happen here: the test guard refuses any host but the loopback.
+        tokens = self.shop._etsy_refresh_tokens(REFRESH_TOKEN)
+        self.assertEqual(tokens.refresh_token, "12345678.rotatedrefreshrotatedrefresh")
+        self.assertEqual(tokens.expires_at, fresh_until)
+        self.assertGreater(tokens.expires_in, 2900)
