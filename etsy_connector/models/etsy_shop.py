@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
+from .etsy_shop_token import SHOP_TOKEN_FIELDS
 from .redact import redact
 
 _logger = logging.getLogger(__name__)
@@ -102,7 +103,7 @@ class EtsyShop(models.Model):
     )
     access_token = fields.Char(
         groups=MANAGER_GROUP,
-        compute="_compute_secret_tokens",
+        compute="_compute_tokens",
         inverse="_inverse_tokens",
         copy=False,
         exportable=False,
@@ -112,7 +113,7 @@ class EtsyShop(models.Model):
     )
     refresh_token = fields.Char(
         groups=MANAGER_GROUP,
-        compute="_compute_secret_tokens",
+        compute="_compute_tokens",
         inverse="_inverse_tokens",
         copy=False,
         exportable=False,
@@ -298,41 +299,21 @@ class EtsyShop(models.Model):
             shop.redirect_uri = shop.get_base_url() + OAUTH_CALLBACK_PATH
 
     # Tokens live in etsy.shop.token (see there why); these fields read and write that row.
-    TOKEN_FIELDS = {
-        "access_token": "access_token",
-        "refresh_token": "refresh_token",
-        "token_expires_at": "expires_at",
-        "refresh_token_expires_at": "refresh_expires_at",
-    }
-
-    def _compute_secret_tokens(self):
+    def _compute_tokens(self):
         # Computed fields skip the ORM's field-groups check on attribute access: do it here.
         if not (self.env.su or self.env.user.has_group(MANAGER_GROUP)):
-            raise AccessError(_("Only Etsy managers can read the OAuth tokens of a shop."))
-        self._etsy_read_tokens(("access_token", "refresh_token"))
+            raise AccessError(self.env._("Only Etsy managers can read the OAuth tokens of a shop."))
+        self.env["etsy.shop.token"]._fill(self, ("access_token", "refresh_token"))
 
     def _compute_token_dates(self):
-        self._etsy_read_tokens(("token_expires_at", "refresh_token_expires_at"))
-
-    def _etsy_read_tokens(self, field_names):
-        tokens = {t.shop_id.id: t for t in self.env["etsy.shop.token"]._for(self)}
-        for shop in self:
-            token = tokens.get(shop.id)
-            for field_name in field_names:
-                shop[field_name] = token[self.TOKEN_FIELDS[field_name]] if token else False
+        self.env["etsy.shop.token"]._fill(self, ("token_expires_at", "refresh_token_expires_at"))
 
     def _inverse_tokens(self):
         for shop in self:
-            shop._etsy_write_tokens({
+            self.env["etsy.shop.token"]._store(shop, {
                 token_field: shop[field_name]
-                for field_name, token_field in self.TOKEN_FIELDS.items()
+                for field_name, token_field in SHOP_TOKEN_FIELDS.items()
             })
-
-    def _etsy_write_tokens(self, values):
-        """Store token values (keys of etsy.shop.token) for this shop, in this transaction."""
-        self.ensure_one()
-        self.env["etsy.shop.token"]._store(self, values)
-        self.invalidate_recordset(list(self.TOKEN_FIELDS))
 
     @api.depends("company_id")
     def _compute_warehouse_id(self):

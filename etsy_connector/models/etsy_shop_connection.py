@@ -1,18 +1,16 @@
 """Connecting an Etsy shop (OAuth 2 + PKCE), the API client, tokens, locks and commits."""
 
 import contextlib
-import datetime
+import functools
 import hashlib
 import logging
 import threading
 import weakref
 
-from psycopg2 import errors as pg_errors
-
 from odoo import _, fields, models
 from odoo.exceptions import UserError
 
-from ..const import DEFAULT_HTTP_TIMEOUT, HTTP_TIMEOUT_PARAM, REFRESH_TOKEN_LIFETIME
+from ..const import DEFAULT_HTTP_TIMEOUT, HTTP_TIMEOUT_PARAM
 from ..etsy import oauth
 from ..etsy.client import EtsyClient
 from ..etsy.errors import EtsyDailyLimitError, EtsyError, EtsyReauthorizationRequired
@@ -64,7 +62,7 @@ class EtsyShop(models.Model):
                 tokens = oauth.exchange_code(shop.api_base_url, shop.keystring,
                                              session.redirect_uri, code, session.code_verifier,
                                              shared_secret=shop.shared_secret)
-                session._save_tokens(shop._etsy_token_values(tokens))
+                session._save_tokens(self.env["etsy.shop.token"]._values_from(tokens))
                 exchanged = 1
             client = shop._etsy_client(tokens)
             me = client.get_me()
@@ -103,7 +101,8 @@ class EtsyShop(models.Model):
             me = client.get_me()
             etsy_shop = client.get_shop(me["shop_id"])
         except EtsyError as exc:
-            self._etsy_handle_error(exc)
+            if isinstance(exc, EtsyReauthorizationRequired):
+                self._etsy_mark_disconnected(exc)
             return self._etsy_notification(exc.user_message, "danger")
         left = client.rate_limit.remaining_today
         return self._etsy_notification(
@@ -134,56 +133,11 @@ class EtsyShop(models.Model):
             access_token=tokens.access_token if tokens else shop.access_token,
             refresh_token=tokens.refresh_token if tokens else shop.refresh_token,
             token_expires_at=tokens.expires_at if tokens else shop.token_expires_at,
-            refresh_handler=shop._etsy_refresh_tokens,
+            refresh_handler=functools.partial(self.env["etsy.shop.token"]._refresh, shop),
             api_base_url=shop.api_base_url,
         )
 
-    def _etsy_token_values(self, tokens):
-        return {
-            "access_token": tokens.access_token,
-            "refresh_token": tokens.refresh_token,
-            "expires_at": tokens.expires_at,
-            "refresh_expires_at": fields.Datetime.now() + REFRESH_TOKEN_LIFETIME,
-        }
-
-    def _etsy_refresh_tokens(self, refresh_token):
-        """Refresh with one refresher at a time across workers (Etsy rotates refresh tokens).
-
-        Locks this shop's token row in a separate transaction; if another worker already
-        rotated the token we were holding, its fresh pair is used instead of a second refresh.
-        """
-        self.ensure_one()
-        for attempt in range(3):
-            try:
-                with self.env.registry.cursor() as cr:
-                    tokens = self.with_env(self.env(cr=cr, su=True))._etsy_refresh_locked(
-                        refresh_token)
-                self.env["etsy.shop.token"].invalidate_model()
-                self.invalidate_recordset(list(self.TOKEN_FIELDS))
-                return tokens
-            except pg_errors.SerializationFailure:
-                if attempt == 2:
-                    raise
-        return None
-
-    def _etsy_refresh_locked(self, refresh_token):
-        token = self.env["etsy.shop.token"]._lock_for(self)
-        soon = fields.Datetime.now() + datetime.timedelta(seconds=60)
-        if (token.refresh_token and token.refresh_token != refresh_token
-                and token.expires_at and token.expires_at > soon):
-            return token._token_set()
-        tokens = oauth.refresh_access_token(self.api_base_url, self.keystring,
-                                            token.refresh_token or refresh_token,
-                                            shared_secret=self.shared_secret)
-        self._etsy_write_tokens(self._etsy_token_values(tokens))
-        return tokens
-
     # === ERRORS SHOWN TO PEOPLE === #
-
-    def _etsy_handle_error(self, exc):
-        """A revoked connection puts the shop in error with a call to reconnect."""
-        if isinstance(exc, EtsyReauthorizationRequired):
-            self._etsy_mark_disconnected(exc)
 
     def _etsy_mark_disconnected(self, exc):
         for shop in self.sudo():

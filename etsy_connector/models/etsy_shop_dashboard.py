@@ -3,8 +3,7 @@
 import datetime
 import logging
 
-from odoo import _, api, fields, models
-
+from odoo import api, fields, models
 
 _logger = logging.getLogger(__name__)
 

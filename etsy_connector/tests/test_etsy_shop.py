@@ -126,11 +126,13 @@ class TestEtsyShop(EtsyCase):
     def test_refresh_uses_the_pair_another_worker_just_rotated(self):
         """Etsy rotates refresh tokens: a worker holding the old one takes the new pair as is."""
         fresh_until = fields.Datetime.now() + datetime.timedelta(minutes=50)
-        self.shop._etsy_write_tokens({"access_token": "12345678.rotatedaccessrotatedaccess",
-                                      "refresh_token": "12345678.rotatedrefreshrotatedrefresh",
-                                      "expires_at": fresh_until})
+        self.env["etsy.shop.token"]._store(self.shop, {
+            "access_token": "12345678.rotatedaccessrotatedaccess",
+            "refresh_token": "12345678.rotatedrefreshrotatedrefresh",
+            "expires_at": fresh_until,
+        })
         # No HTTP call may happen here: the test guard refuses any host but the loopback.
-        tokens = self.shop._etsy_refresh_tokens(REFRESH_TOKEN)
+        tokens = self.env["etsy.shop.token"]._refresh(self.shop, REFRESH_TOKEN)
         self.assertEqual(tokens.refresh_token, "12345678.rotatedrefreshrotatedrefresh")
         self.assertEqual(tokens.expires_at, fresh_until)
         self.assertGreater(tokens.expires_in, 2900)
