@@ -3,33 +3,28 @@
 import re
 
 import pytest
+from etsy import errors
 from etsy.discord import DiscordError, DiscordWebhookGoneError
-from etsy.errors import (
-    EtsyAuthError,
-    EtsyBadRequestError,
-    EtsyConfigError,
-    EtsyConflictError,
-    EtsyDailyLimitError,
-    EtsyError,
-    EtsyForbiddenError,
-    EtsyNotFoundError,
-    EtsyOffsetLimitError,
-    EtsyRateLimitError,
-    EtsyReauthorizationRequired,
-    EtsyTransientError,
-    EtsyUnknownOutcomeError,
-    render_message,
-)
+from etsy.errors import render_message
 
 ERRORS = [
-    EtsyError("x"), EtsyConfigError("The Etsy keystring is missing."), EtsyAuthError("x"),
-    EtsyReauthorizationRequired("x"), EtsyForbiddenError("x"),
-    EtsyForbiddenError(error="Shared secret is required"), EtsyNotFoundError("x"),
-    EtsyBadRequestError("price is invalid"), EtsyConflictError("listing changed"),
-    EtsyOffsetLimitError("Etsy stops listing at offset 12000."), EtsyRateLimitError("x"),
-    EtsyDailyLimitError("x"), EtsyDailyLimitError("x", retry_after=7200),
-    EtsyTransientError("x"), EtsyUnknownOutcomeError("x"),
-    DiscordError("x"), DiscordWebhookGoneError("x", 404),
+    errors.EtsyError("x"),
+    errors.EtsyConfigError("The Etsy keystring is missing."),
+    errors.EtsyAuthError("x"),
+    errors.EtsyReauthorizationRequired("x"),
+    errors.EtsyForbiddenError("x"),
+    errors.EtsyForbiddenError(error="Shared secret is required"),
+    errors.EtsyNotFoundError("x"),
+    errors.EtsyBadRequestError("price is invalid"),
+    errors.EtsyConflictError("listing changed"),
+    errors.EtsyOffsetLimitError("Etsy stops listing at offset 12000."),
+    errors.EtsyRateLimitError("x"),
+    errors.EtsyDailyLimitError("x"),
+    errors.EtsyDailyLimitError("x", retry_after=7200),
+    errors.EtsyTransientError("x"),
+    errors.EtsyUnknownOutcomeError("x"),
+    DiscordError("x"),
+    DiscordWebhookGoneError("x", 404),
 ]
 
 
@@ -48,17 +43,18 @@ def test_user_message_is_the_template_rendered_with_its_params(error):
 
 
 def test_messages_with_details():
-    assert EtsyConfigError("The Etsy keystring is missing.").user_message == (
+    assert errors.EtsyConfigError("The Etsy keystring is missing.").user_message == (
         "Check the Etsy shop settings: The Etsy keystring is missing.")
-    assert EtsyBadRequestError("price is invalid").user_message == (
+    assert errors.EtsyBadRequestError("price is invalid").user_message == (
         "Etsy rejected the data sent: price is invalid. Correct it and try again.")
-    assert EtsyDailyLimitError("x", retry_after=7200).message_params == {"hours": 2}
-    assert "about 2 hour(s)" in EtsyDailyLimitError("x", retry_after=7200).user_message
-    assert "Try again later" in EtsyDailyLimitError("x").user_message
-    assert "shared secret" in EtsyForbiddenError(error="Shared secret is required").user_message
+    assert errors.EtsyDailyLimitError("x", retry_after=7200).message_params == {"hours": 2}
+    assert "about 2 hour(s)" in errors.EtsyDailyLimitError("x", retry_after=7200).user_message
+    assert "Try again later" in errors.EtsyDailyLimitError("x").user_message
+    forbidden = errors.EtsyForbiddenError(error="Shared secret is required")
+    assert "shared secret" in forbidden.user_message
 
 
 def test_an_error_without_text_says_its_own_sentence_or_the_generic_one():
-    assert EtsyAuthError().message == EtsyAuthError.message_template
-    assert EtsyBadRequestError().message == EtsyError.message_template
-    assert str(EtsyNotFoundError(status=404)).endswith("(status=404)")
+    assert errors.EtsyAuthError().message == errors.EtsyAuthError.message_template
+    assert errors.EtsyBadRequestError().message == errors.EtsyError.message_template
+    assert str(errors.EtsyNotFoundError(status=404)).endswith("(status=404)")

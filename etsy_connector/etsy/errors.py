@@ -70,6 +70,11 @@ class EtsyError(UserMessage, Exception):
         self.message = message or error_description or error or self._fallback_message()
         super().__init__(self.message)
 
+    @property
+    def message_params(self):
+        """``details``: the error's own text, for the sentences built around it."""
+        return {"details": self.message} if "%(details)s" in self.message_template else {}
+
     def _fallback_message(self):
         """The text of an error raised without one: the class's own sentence, or the generic
         one when that sentence is built around details the error lacks."""
@@ -101,11 +106,7 @@ class EtsyError(UserMessage, Exception):
 class EtsyConfigError(EtsyError):
     """The connector is misconfigured (bad base URL, missing keystring, no tokens...)."""
 
-    message_template = _lt("Check the Etsy shop settings: %(reason)s")
-
-    @property
-    def message_params(self):
-        return {"reason": self.message}
+    message_template = _lt("Check the Etsy shop settings: %(details)s")
 
 
 class EtsyAuthError(EtsyError):
@@ -155,10 +156,6 @@ class EtsyBadRequestError(EtsyError):
     """400/422: Etsy rejected the request data."""
 
     message_template = _lt("Etsy rejected the data sent: %(details)s. Correct it and try again.")
-
-    @property
-    def message_params(self):
-        return {"details": self.message}
 
 
 class EtsyConflictError(EtsyBadRequestError):
