@@ -1,16 +1,22 @@
 """A local Etsy Open API v3 sandbox with a Discord webhook sink (pure Python, werkzeug only).
 
+A development tool, not part of the addon: it lives beside `etsy_connector/`, has no
+`__manifest__.py` (Odoo never loads it) and is never installed on a production server. Tests,
+benchmarks (`setup/bench`) and the demo (`setup/run`) import it from the repository root.
+
 Etsy has no sandbox, so this one speaks Etsy's contract as written in Etsy's OpenAPI document
-(2026-08-17) and as observed in real answers (API-NOTES): same paths, parameters, JSON shapes,
-error strings, OAuth 2.0 + PKCE, rate-limit headers. The control interface is fixed in
-notes/sandbox-api.md:
+(2026-08-17) and as observed in real answers (the API-NOTES cited in the modules): same paths,
+parameters, JSON shapes, error strings, OAuth 2.0 + PKCE, rate-limit headers. It is driven from
+Python through `EtsySandbox`, or over HTTP from another process (`POST /_sandbox/<action>`, see
+`control.py`):
 
     sb = EtsySandbox.seeded()          # the candle shop "WicksByWerby" with listings and receipts
     with sb.serve_in_thread() as server:
         server.url                     # http://127.0.0.1:PORT
 
-It imports nothing from odoo nor from the parent `etsy` package, so it checks the client
-instead of agreeing with it by construction.
+From a shell: `python -m etsy_sandbox --port 8765` (see `__main__.py`). Its own tests are in
+`etsy_sandbox/tests/`. It imports nothing from Odoo nor from the addon's Etsy layer
+(`etsy_connector/etsy/`), so it checks that client instead of agreeing with it by construction.
 """
 
 import json
@@ -258,22 +264,10 @@ class EtsySandbox:
 
     # -- faults and journal ----------------------------------------------------------------------
 
-    def inject_fault(
-        self,
-        operation,
-        status=None,
-        count=1,
-        hang=None,
-        malformed=False,
-        repeat_receipt=False,
-        body=None,
-        headers=None,
-        process=False,
-    ):
-        """The next `count` calls of operationId `operation` misbehave (see faults.Fault)."""
-        self.faults.inject(
-            operation, status, count, hang, malformed, repeat_receipt, body, headers, process
-        )
+    def inject_fault(self, operation, count=1, **behaviour):
+        """The next `count` calls of operationId `operation` misbehave: `behaviour` is status,
+        hang, malformed, repeat_receipt, body, headers and/or process (see faults.Fault)."""
+        self.faults.inject(operation, count, **behaviour)
 
     def clear_faults(self):
         """Drop pending faults."""

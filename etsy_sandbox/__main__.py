@@ -1,5 +1,7 @@
-"""Run the sandbox: `python -m etsy_sandbox --port 8765 [--host 127.0.0.1] [--seed candle|empty]
-[--auto-approve]` from the repository root. Prints the URL and the default app credentials."""
+"""Run the Etsy sandbox until Ctrl-C: `python -m etsy_sandbox [--port 8765] [--host 127.0.0.1]
+[--seed candle|empty] [--auto-approve] [--quiet]`, from the repository root. Prints its URLs, the
+default app credentials and the Discord sink's webhook URL; drive it with
+`POST /_sandbox/<action>` (buy, cancel_receipt, inject_fault, ...)."""
 
 import argparse
 import sys
@@ -10,9 +12,14 @@ from . import DEFAULT_KEYSTRING, DEFAULT_SHARED_SECRET, EtsySandbox
 def main(argv=None):
     """Parse arguments, start serving, block until Ctrl-C."""
     parser = argparse.ArgumentParser(prog="python -m etsy_sandbox", description=__doc__)
-    parser.add_argument("--port", type=int, default=8765)
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--seed", choices=("candle", "empty"), default="candle")
+    parser.add_argument("--port", type=int, default=8765, help="default: 8765 (0: any free port)")
+    parser.add_argument("--host", default="127.0.0.1", help="default: 127.0.0.1")
+    parser.add_argument(
+        "--seed",
+        choices=("candle", "empty"),
+        default="candle",
+        help="candle (default): WicksByWerby with listings and receipts; empty: no listings",
+    )
     parser.add_argument(
         "--auto-approve",
         action="store_true",

@@ -71,26 +71,15 @@ class FaultInjector:
         self._faults = {}
         self._lock = threading.Lock()
 
-    def inject(
-        self,
-        operation,
-        status=None,
-        count=1,
-        hang=None,
-        malformed=False,
-        repeat_receipt=False,
-        body=None,
-        headers=None,
-        process=False,
-    ):
-        """Queue a fault for the next `count` calls of `operation`."""
+    def inject(self, operation, count=1, **behaviour):
+        """Queue a fault for the next `count` calls of `operation`; `behaviour` takes the fields
+        of `Fault` (status, hang, malformed, repeat_receipt, body, headers, process)."""
         if operation not in self.operations:
             raise ValueError(f"Unknown operation {operation!r}; known: {sorted(self.operations)}")
         if count < 1:
             raise ValueError("count must be at least 1")
-        fault = Fault(
-            status, hang, malformed, repeat_receipt, body, dict(headers or {}), process, count
-        )
+        behaviour["headers"] = dict(behaviour.get("headers") or {})
+        fault = Fault(**behaviour, remaining=count)
         with self._lock:
             self._faults.setdefault(operation, deque()).append(fault)
         return fault

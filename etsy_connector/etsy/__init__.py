@@ -1,6 +1,8 @@
-"""Pure-Python Etsy Open API v3 layer (no Odoo imports): client, OAuth, money, inventory, Discord.
+"""Pure-Python Etsy Open API v3 layer (no Odoo imports): client, OAuth, money, inventory,
+Discord, redaction.
 
-The local sandbox lives in ``etsy.sandbox`` and is imported only by tests and demos.
+The local Etsy sandbox is not part of it: it is the top-level ``etsy_sandbox`` package beside the
+addon, used by tests, benchmarks and demos only.
 """
 
 from .client import DEFAULT_API_BASE_URL, EtsyClient, RateLimit, encode_params
@@ -28,6 +30,7 @@ from .errors import (
     EtsyReauthorizationRequired,
     EtsyTransientError,
     EtsyUnknownOutcomeError,
+    UserMessage,
 )
 from .inventory import InventoryUpdateReport, build_inventory_update_body, quantities_differ
 from .money import (
@@ -40,14 +43,12 @@ from .money import (
 )
 from .oauth import (
     DEFAULT_SCOPES,
-    OAuthCallback,
     TokenSet,
     authorize_url,
     code_challenge,
     exchange_code,
     make_code_verifier,
     make_state,
-    parse_callback,
     refresh_access_token,
-    states_match,
 )
+from .redact import MASK, redact

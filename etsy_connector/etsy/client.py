@@ -28,7 +28,8 @@ from .errors import (
     EtsyUnknownOutcomeError,
     error_from_response,
 )
-from .money import datetime_to_epoch, epoch_to_datetime
+from .money import datetime_to_epoch, epoch_to_datetime, utcnow
+from .transport import NETWORK_ERRORS, backoff_delay
 
 _logger = logging.getLogger(__name__)
 
@@ -41,8 +42,6 @@ DEFAULT_PER_SECOND = 10
 REFRESH_MARGIN = datetime.timedelta(seconds=60)
 # Methods whose repetition cannot apply a change twice (the inventory PUT is a full replace).
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE"})
-_NETWORK_ERRORS = (requests.Timeout, requests.ConnectionError,
-                   requests.exceptions.ChunkedEncodingError)
 _WINDOW = 1.05  # seconds; a little over one second absorbs clock skew with Etsy's counter
 
 
@@ -136,10 +135,6 @@ def _as_naive_utc(value):
     return epoch_to_datetime(value)
 
 
-def _utcnow():
-    return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
-
-
 def _never_sent(exc):
     """True when the connection itself failed (refused, DNS, connect timeout): the request
     never reached Etsy, so even a POST may be sent again."""
@@ -147,10 +142,6 @@ def _never_sent(exc):
         return True
     reason = getattr(exc.args[0], "reason", None) if exc.args else None
     return isinstance(reason, urllib3.exceptions.NewConnectionError)
-
-
-def _chunks(items, size):
-    return [items[start:start + size] for start in range(0, len(items), size)]
 
 
 class EtsyClient:
@@ -199,7 +190,7 @@ class EtsyClient:
 
     def _token_expiring(self):
         return (self.token_expires_at is not None
-                and _utcnow() >= self.token_expires_at - REFRESH_MARGIN)
+                and utcnow() >= self.token_expires_at - REFRESH_MARGIN)
 
     def _ensure_token(self):
         if not self.access_token and not self.refresh_token:
@@ -268,7 +259,7 @@ class EtsyClient:
         try:
             response = self.session.request(method, url, headers=self._headers(use_oauth),
                                             timeout=self.timeout, **kwargs)
-        except _NETWORK_ERRORS as exc:
+        except NETWORK_ERRORS as exc:
             _logger.info("Etsy %s %s failed: %s after %.0f ms", operation, method,
                          type(exc).__name__, (time.monotonic() - started) * 1000)
             raise
@@ -281,7 +272,7 @@ class EtsyClient:
         """Seconds to wait before another attempt, or None when the error is final."""
         if attempt > self.max_retries or isinstance(error, EtsyDailyLimitError):
             return None
-        backoff = oauth.backoff_delay(attempt, self.backoff_base, self.backoff_max)
+        backoff = backoff_delay(attempt, self.backoff_base, self.backoff_max)
         if isinstance(error, EtsyRateLimitError):
             # A 429 means Etsy did not process the call, so even a POST may be sent again.
             wait = error.retry_after if error.retry_after is not None else 1.0
@@ -306,7 +297,7 @@ class EtsyClient:
         """One exchange: ``(decoded JSON, None, _)`` or ``(None, error, may_repeat)``."""
         try:
             response = self._send(operation, method, url, use_oauth, **kwargs)
-        except _NETWORK_ERRORS as exc:
+        except NETWORK_ERRORS as exc:
             sent = not _never_sent(exc)
             error = self._failure(operation, retry_safe, type(exc).__name__, sent)
             return None, error, retry_safe or not sent
@@ -480,7 +471,8 @@ class EtsyClient:
     def _batch(self, operation, path, listing_ids, **params):
         ids = list(dict.fromkeys(int(listing_id) for listing_id in listing_ids))
         listings = {}
-        for chunk in _chunks(ids, BATCH_SIZE):
+        for start in range(0, len(ids), BATCH_SIZE):
+            chunk = ids[start:start + BATCH_SIZE]
             page = self.request(operation, "GET", path, params={"listing_ids": chunk, **params})
             for listing in (page or {}).get("results") or []:
                 listings[listing["listing_id"]] = listing

@@ -12,7 +12,9 @@ from urllib.parse import urlsplit
 
 import requests
 
-from .oauth import backoff_delay
+from .errors import UserMessage, _lt
+from .redact import install_log_filter
+from .transport import NETWORK_ERRORS, backoff_delay
 
 _logger = logging.getLogger(__name__)
 
@@ -22,20 +24,21 @@ DISCORD_HOSTS = frozenset({
 })
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost"})
 _PATH_RE = re.compile(r"^/api/(?:v\d+/)?webhooks/(\d+)/([A-Za-z0-9_-]+)/?$")
-_WEBHOOK_PATH_RE = re.compile(r"(/api/(?:v\d+/)?webhooks/\d+/)[A-Za-z0-9_-]+")
 _MASS_MENTION_RE = re.compile(r"@(everyone|here)")
 ZERO_WIDTH_SPACE = "\u200b"
-_NETWORK_ERRORS = (requests.Timeout, requests.ConnectionError,
-                   requests.exceptions.ChunkedEncodingError)
 # Discord's documented length limits; longer texts are cut rather than refused with a 400.
 _LIMITS = {"content": 2000, "title": 256, "description": 4096, "name": 256, "value": 1024,
            "text": 2048, "username": 80}
 
 
-class DiscordError(Exception):
+# urllib3 logs every request's path at DEBUG, and a webhook's path holds its token.
+install_log_filter("urllib3.connectionpool")
+
+
+class DiscordError(UserMessage, Exception):
     """Discord did not accept a webhook message; ``user_message`` says what to do."""
 
-    user_message = "Discord did not accept the notification. It will be retried later."
+    message_template = _lt("Discord did not accept the notification. It will be retried later.")
 
     def __init__(self, message, status=None, retry_after=None):
         super().__init__(message)
@@ -46,36 +49,23 @@ class DiscordError(Exception):
 class DiscordWebhookGoneError(DiscordError):
     """404/401: the webhook was deleted or its token is wrong."""
 
-    user_message = ("The Discord webhook no longer exists (it was deleted or regenerated): "
-                    "paste a new webhook URL in the shop settings.")
+    message_template = _lt("The Discord webhook no longer exists (it was deleted or "
+                           "regenerated): paste a new webhook URL in the shop settings.")
 
 
 class DiscordUnknownOutcomeError(DiscordError):
     """The message was sent but Discord's answer never came: it may already be posted."""
 
-    user_message = ("Discord did not confirm the notification in time; check the channel before "
-                    "sending it again.")
+    message_template = _lt("Discord did not confirm the notification in time; check the "
+                           "channel before sending it again.")
 
 
 class DiscordRateLimitError(DiscordError):
     """429 that outlasted the bounded retries; ``retry_after`` is in seconds."""
 
-    user_message = "Discord is rate-limiting the webhook; the notification will be sent later."
-
-
-class _RedactWebhookTokens(logging.Filter):
-    """Blank webhook tokens in urllib3's request lines (it logs the full path at DEBUG)."""
-
-    def filter(self, record):
-        if record.args:
-            record.args = tuple(_WEBHOOK_PATH_RE.sub(r"\1[redacted]", arg)
-                                if isinstance(arg, str) else arg for arg in record.args)
-        return True
-
-
-_URLLIB3_LOGGER = logging.getLogger("urllib3.connectionpool")
-if not any(isinstance(f, _RedactWebhookTokens) for f in _URLLIB3_LOGGER.filters):
-    _URLLIB3_LOGGER.addFilter(_RedactWebhookTokens())
+    message_template = _lt(
+        "Discord is rate-limiting the webhook; the notification will be sent later."
+    )
 
 
 def validate_webhook_url(url):
@@ -168,7 +158,7 @@ class DiscordWebhook:
         except requests.ReadTimeout:
             _logger.info("Discord webhook post timed out waiting for the answer")
             raise DiscordUnknownOutcomeError("Discord did not answer in time.") from None
-        except _NETWORK_ERRORS as exc:
+        except NETWORK_ERRORS as exc:
             _logger.info("Discord webhook post failed: %s", type(exc).__name__)
             raise DiscordError(f"Could not reach Discord ({type(exc).__name__}).") from None
         _logger.debug("Discord webhook post -> %s in %.0f ms", response.status_code,

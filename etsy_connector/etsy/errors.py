@@ -3,20 +3,61 @@
 Each error carries what an operator needs to act (HTTP status, Etsy's ``error`` text, the
 operationId, Etsy's request id, ``retry_after``) and a ``user_message`` that tells a user what to
 do next. None of them ever holds a token, the keystring or the shared secret.
+
+``user_message`` is English; the addon translates it from ``message_template`` and
+``message_params`` (see :class:`UserMessage`), since this layer does not import Odoo.
 """
+
+from .redact import redact as redact_text
 
 DAILY_LIMIT_MARKER = "daily"
 SHARED_SECRET_MARKER = "shared secret"  # noqa: S105 - text to look for, not a credential
 
 
-class EtsyError(Exception):
+def _lt(text):
+    """Mark ``text`` for the addon's translation export; this layer keeps it in English.
+
+    Odoo's exporter collects the literal argument of every ``_lt(...)`` call in the addon's
+    Python files, these included; the addon translates at display time (:class:`UserMessage`).
+    """
+    return text
+
+
+def render_message(template, params):
+    """``template`` filled with ``params`` as Odoo's ``env._`` fills it (``%`` with a mapping,
+    no formatting at all without params)."""
+    return template % params if params else template
+
+
+class UserMessage:
+    """A sentence for a user, in a form the addon can translate.
+
+    ``message_template`` is the English source text, with ``%(name)s`` placeholders;
+    ``message_params`` the values that fill them. ``user_message`` is the English rendering;
+    the addon shows ``env._(exc.message_template, **exc.message_params)`` instead.
+    """
+
+    message_template = ""
+
+    @property
+    def message_params(self):
+        """Values for the placeholders of ``message_template`` (none by default)."""
+        return {}
+
+    @property
+    def user_message(self):
+        """A sentence for a user, in English: what went wrong and what to do next."""
+        return render_message(self.message_template, self.message_params)
+
+
+class EtsyError(UserMessage, Exception):
     """Base class: an Etsy call failed.
 
     ``error``/``error_description`` are Etsy's own texts, ``operation`` the operationId of the
     call, ``request_id`` the ``x-etsy-request-uuid`` response header (quote it to Etsy support).
     """
 
-    default_user_message = "Etsy could not complete the request. Try again later."
+    message_template = _lt("Etsy could not complete the request. Try again later.")
 
     def __init__(self, message=None, *, status=None, error=None, error_description=None,
                  operation=None, request_id=None, retry_after=None):
@@ -26,8 +67,19 @@ class EtsyError(Exception):
         self.operation = operation
         self.request_id = request_id
         self.retry_after = retry_after
-        self.message = message or error_description or error or self.default_user_message
+        self.message = message or error_description or error or self._fallback_message()
         super().__init__(self.message)
+
+    @property
+    def message_params(self):
+        """``details``: the error's own text, for the sentences built around it."""
+        return {"details": self.message} if "%(details)s" in self.message_template else {}
+
+    def _fallback_message(self):
+        """The text of an error raised without one: the class's own sentence, or the generic
+        one when that sentence is built around details the error lacks."""
+        template = self.message_template
+        return template if "%(" not in template else EtsyError.message_template
 
     def __str__(self):
         details = [
@@ -41,18 +93,12 @@ class EtsyError(Exception):
     def __repr__(self):
         return f"{type(self).__name__}({str(self)!r})"
 
-    @property
-    def user_message(self):
-        """A sentence for a user: what went wrong and what to do next."""
-        return self.default_user_message
-
     def redact(self, *secrets):
-        """Blank any of ``secrets`` that Etsy may have echoed in its error texts."""
-        for secret in filter(None, secrets):
-            for attr in ("message", "error", "error_description"):
-                value = getattr(self, attr)
-                if isinstance(value, str) and secret in value:
-                    setattr(self, attr, value.replace(secret, "[redacted]"))
+        """Mask ``secrets``, and any secret shape, that Etsy may have echoed in its error texts."""
+        for attr in ("message", "error", "error_description"):
+            value = getattr(self, attr)
+            if isinstance(value, str):
+                setattr(self, attr, redact_text(value, secrets))
         self.args = (self.message,)
         return self
 
@@ -60,15 +106,13 @@ class EtsyError(Exception):
 class EtsyConfigError(EtsyError):
     """The connector is misconfigured (bad base URL, missing keystring, no tokens...)."""
 
-    @property
-    def user_message(self):
-        return f"Check the Etsy shop settings: {self.message}"
+    message_template = _lt("Check the Etsy shop settings: %(details)s")
 
 
 class EtsyAuthError(EtsyError):
     """401: Etsy did not accept the credentials."""
 
-    default_user_message = (
+    message_template = _lt(
         "Etsy rejected the shop's authorization. Reconnect the shop from its settings."
     )
 
@@ -76,7 +120,7 @@ class EtsyAuthError(EtsyError):
 class EtsyReauthorizationRequired(EtsyAuthError):
     """The refresh token is revoked or invalid (``invalid_grant``): only a new consent helps."""
 
-    default_user_message = (
+    message_template = _lt(
         "Reconnect the shop: Etsy revoked its authorization (the seller may have changed their "
         "Etsy password or removed the app)."
     )
@@ -91,18 +135,19 @@ class EtsyForbiddenError(EtsyError):
         return SHARED_SECRET_MARKER in (self.error or "").lower()
 
     @property
-    def user_message(self):
+    def message_template(self):
         if self.missing_shared_secret:
-            return ("Enter the app's shared secret in the shop settings: Etsy requires it with "
-                    "the keystring on every call.")
-        return ("Etsy refused this operation. Check that the connected account owns the shop and "
-                "that the app was granted the needed permissions; reconnect the shop if not.")
+            return _lt("Enter the app's shared secret in the shop settings: Etsy requires it "
+                       "with the keystring on every call.")
+        return _lt("Etsy refused this operation. Check that the connected account owns the shop "
+                   "and that the app was granted the needed permissions; reconnect the shop if "
+                   "not.")
 
 
 class EtsyNotFoundError(EtsyError):
     """404: the shop, listing or receipt does not exist (or is not visible to this app)."""
 
-    default_user_message = (
+    message_template = _lt(
         "Etsy could not find this record; it may have been deleted or belong to another shop."
     )
 
@@ -110,52 +155,52 @@ class EtsyNotFoundError(EtsyError):
 class EtsyBadRequestError(EtsyError):
     """400/422: Etsy rejected the request data."""
 
-    @property
-    def user_message(self):
-        return f"Etsy rejected the data sent: {self.message}. Correct it and try again."
+    message_template = _lt("Etsy rejected the data sent: %(details)s. Correct it and try again.")
 
 
 class EtsyConflictError(EtsyBadRequestError):
     """409: the request conflicts with the current state of the record on Etsy."""
 
-    @property
-    def user_message(self):
-        return (f"Etsy refused the change because the record changed or is in a conflicting "
-                f"state: {self.message}. Refresh the data from Etsy and try again.")
+    message_template = _lt(
+        "Etsy refused the change because the record changed or is in a conflicting state: "
+        "%(details)s. Refresh the data from Etsy and try again."
+    )
 
 
 class EtsyOffsetLimitError(EtsyBadRequestError):
     """A listing call would need an offset beyond Etsy's 12,000 cap."""
 
-    @property
-    def user_message(self):
-        return (f"{self.message} Narrow the time window (for example a shorter date range) "
-                f"and sync again.")
+    message_template = _lt(
+        "%(details)s Narrow the time window (for example a shorter date range) and sync again."
+    )
 
 
 class EtsyRateLimitError(EtsyError):
     """429 per-second limit, still hit after the client's bounded retries."""
 
-    default_user_message = "Etsy is rate-limiting the app. Try again in a minute."
+    message_template = _lt("Etsy is rate-limiting the app. Try again in a minute.")
 
 
 class EtsyDailyLimitError(EtsyRateLimitError):
     """429 daily limit: raised at once; the caller reschedules after ``retry_after`` seconds."""
 
     @property
-    def user_message(self):
+    def message_template(self):
         if self.retry_after:
-            hours = max(1, round(self.retry_after / 3600))
-            return (f"The app used up its daily Etsy call allowance. The sync will work again in "
-                    f"about {hours} hour(s); ask Etsy for a higher limit if this repeats.")
-        return ("The app used up its daily Etsy call allowance. Try again later; ask Etsy for a "
-                "higher limit if this repeats.")
+            return _lt("The app used up its daily Etsy call allowance. The sync will work again "
+                       "in about %(hours)s hour(s); ask Etsy for a higher limit if this repeats.")
+        return _lt("The app used up its daily Etsy call allowance. Try again later; ask Etsy for "
+                   "a higher limit if this repeats.")
+
+    @property
+    def message_params(self):
+        return {"hours": max(1, round(self.retry_after / 3600))} if self.retry_after else {}
 
 
 class EtsyTransientError(EtsyError):
     """5xx, connection failure, timeout or unreadable answer (after the bounded retries)."""
 
-    default_user_message = "Etsy is not answering properly right now. Try again in a few minutes."
+    message_template = _lt("Etsy is not answering properly right now. Try again in a few minutes.")
 
 
 class EtsyUnknownOutcomeError(EtsyError):
@@ -164,7 +209,7 @@ class EtsyUnknownOutcomeError(EtsyError):
     Etsy may or may not have applied it: check on Etsy before repeating it, never retry blindly.
     """
 
-    default_user_message = (
+    message_template = _lt(
         "The connection to Etsy was lost after the request was sent, so it may or may not have "
         "been applied. Check the record on Etsy before trying again."
     )

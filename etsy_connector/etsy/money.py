@@ -102,3 +102,8 @@ def datetime_to_epoch(value):
     if value.tzinfo is not None:
         value = value.astimezone(_UTC).replace(tzinfo=None)
     return int((value - _EPOCH).total_seconds())
+
+
+def utcnow():
+    """The current time as a naive UTC datetime, the form every datetime of this layer takes."""
+    return datetime.datetime.now(_UTC).replace(tzinfo=None)

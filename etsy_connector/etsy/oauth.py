@@ -8,18 +8,18 @@ old one must be considered dead, so callers persist the returned :class:`TokenSe
 import base64
 import datetime
 import hashlib
-import hmac
 import logging
-import random
 import re
 import secrets
 import time
 from dataclasses import dataclass, field
-from urllib.parse import parse_qsl, quote, urlencode, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 import requests
 
 from .errors import EtsyConfigError, EtsyTransientError, error_from_response
+from .money import utcnow
+from .transport import NETWORK_ERRORS, backoff_delay
 
 _logger = logging.getLogger(__name__)
 
@@ -38,15 +38,6 @@ def normalize_base_url(url, name="base URL"):
     if parts.query or parts.fragment or parts.username or parts.password:
         raise EtsyConfigError(f"The Etsy {name} must not contain a query, fragment or login.")
     return text
-
-
-def backoff_delay(attempt, base=0.5, cap=30.0):
-    """Exponential backoff with jitter for retry number ``attempt`` (1, 2, ...)."""
-    return min(cap, base * 2 ** (attempt - 1)) * random.uniform(0.5, 1.0)
-
-
-def _utcnow():
-    return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
 
 
 # -- PKCE and state ------------------------------------------------------------------------------
@@ -72,13 +63,6 @@ def make_state():
     return secrets.token_urlsafe(24)
 
 
-def states_match(expected, received):
-    """Constant-time comparison of the stored and returned ``state`` (both must be non-empty)."""
-    if not expected or not received:
-        return False
-    return hmac.compare_digest(str(expected).encode(), str(received).encode())
-
-
 def authorize_url(oauth_base_url, keystring, redirect_uri, scopes, state, code_challenge):
     """The Etsy consent URL (``<oauth_base_url>/oauth/connect?...``) to send the seller to."""
     if isinstance(scopes, (list, tuple, set, frozenset)):
@@ -98,35 +82,6 @@ def authorize_url(oauth_base_url, keystring, redirect_uri, scopes, state, code_c
         "code_challenge_method": "S256",
     }, quote_via=quote)
     return f"{normalize_base_url(oauth_base_url, 'OAuth base URL')}{CONNECT_PATH}?{query}"
-
-
-# -- callback ------------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class OAuthCallback:
-    """What Etsy sent back to the redirect URI."""
-
-    code: str = field(default=None, repr=False)
-    state: str = field(default=None, repr=False)
-    error: str = None
-    error_description: str = None
-
-    @property
-    def ok(self):
-        """True when Etsy granted access (a code and no error)."""
-        return bool(self.code) and not self.error
-
-
-def parse_callback(query):
-    """Read ``code``/``state``/``error``/``error_description`` from the callback.
-
-    ``query`` is a mapping (e.g. werkzeug's ``request.args``), a query string, or the full URL.
-    """
-    if isinstance(query, str):
-        query = dict(parse_qsl(urlsplit(query).query if "?" in query else query))
-    values = {key: (query.get(key) or None) for key in
-              ("code", "state", "error", "error_description")}
-    return OAuthCallback(**values)
 
 
 # -- token endpoint ------------------------------------------------------------------------------
@@ -157,7 +112,7 @@ def _token_set(payload, previous_refresh_token=None):
     return TokenSet(
         access_token=payload["access_token"],
         refresh_token=payload.get("refresh_token") or previous_refresh_token,
-        expires_at=_utcnow() + datetime.timedelta(seconds=expires_in),
+        expires_at=utcnow() + datetime.timedelta(seconds=expires_in),
         expires_in=expires_in,
     )
 
@@ -182,7 +137,7 @@ def _post_token(api_base_url, form, *, shared_secret=None, session=None, timeout
         started = time.monotonic()
         try:
             response = http.post(url, data=form, headers=headers, timeout=timeout)
-        except (requests.Timeout, requests.ConnectionError) as exc:
+        except NETWORK_ERRORS as exc:
             _logger.info("Etsy oauthToken failed: %s (attempt %d)", type(exc).__name__, attempt)
             if attempt > max_retries:
                 message = f"Could not reach Etsy's token endpoint ({type(exc).__name__})."
@@ -195,12 +150,17 @@ def _post_token(api_base_url, form, *, shared_secret=None, session=None, timeout
             sleep(backoff_delay(attempt))
             continue
         if response.status_code >= 400:
-            raise error_from_response(response, "oauthToken").redact(*form.values())
+            raise error_from_response(response, "oauthToken").redact(*_form_secrets(form))
         try:
             return response.json()
         except ValueError:
             raise EtsyTransientError("Etsy's token answer was not JSON.",
                                      operation="oauthToken") from None
+
+
+def _form_secrets(form):
+    """The values of a token form that are secrets (the grant type and redirect URI are not)."""
+    return [form.get(key) for key in ("client_id", "code", "code_verifier", "refresh_token")]
 
 
 def exchange_code(api_base_url, keystring, redirect_uri, code, code_verifier, *,
