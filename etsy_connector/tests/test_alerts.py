@@ -5,6 +5,7 @@ import datetime
 from odoo import fields
 from odoo.tests import tagged
 
+from ..models.flow_notify import FailureAlerts
 from .common import EtsyCase
 from .sandbox_common import SandboxCase
 
@@ -20,7 +21,7 @@ class TestSyncFailureAlert(EtsyCase):
             "message": "Etsy answered 500" if state == "failed" else "ok",
             "finished_at": fields.Datetime.now(),
         })
-        self.shop._etsy_check_alerts()
+        FailureAlerts(self.shop).check()
 
     def alerts(self):
         return self.shop.activity_ids.filtered(lambda a: a.summary == STREAK_SUMMARY)

@@ -7,7 +7,7 @@ from odoo import fields
 from odoo.exceptions import ValidationError
 from odoo.modules import neutralize
 
-from ..models.etsy_discord_message import DEFAULT_TEMPLATE
+from ..const import DISCORD_DEFAULT_TEMPLATE
 from .sandbox_common import SandboxCase, tagged
 
 GIFS = ("https://media.example.com/party-1.gif", "https://media.example.com/party-2.gif")
@@ -170,7 +170,7 @@ class TestMessageContent(DiscordCase):
         self.etsy_shop.discord_username = "Werby bot"
         __, order = self.sell(quantity=2)
         payload = self.payload()
-        self.assertEqual(DEFAULT_TEMPLATE, "🎉 {shop} just sold {items}!")
+        self.assertEqual(DISCORD_DEFAULT_TEMPLATE, "🎉 {shop} just sold {items}!")
         self.assertEqual(payload["content"],
                          "🎉 WicksByWerby just sold 2 × Earl Grey Tea Soy Candle!")
         self.assertEqual(payload["username"], "Werby bot")
