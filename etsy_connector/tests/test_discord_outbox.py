@@ -224,6 +224,19 @@ class TestMessageContent(DiscordCase):
                 self.assertNotIn(raw, text)
         self.assertIn("Wicks", payload["content"])
 
+    def test_hostile_buyer_text_never_reaches_discord(self):
+        hostile = "<img src=x onerror=alert(1)>"
+        self.sandbox.buy(self.tea, quantity=1, buyer={"name": f"{hostile} @everyone"},
+                         gift_message=f"@everyone {hostile}",
+                         message_from_buyer=f"{hostile} <@123456>")
+        self.sync()
+        payload = self.payload()
+        text = json.dumps(payload, ensure_ascii=False)
+        for raw in ("<img", "onerror", "@everyone", "<@123456>"):
+            with self.subTest(raw=raw):
+                self.assertNotIn(raw, text)
+        self.assertEqual(payload["allowed_mentions"], {"parse": []})
+
     def test_fallback_to_the_listing_image_then_none(self):
         self.tea_product.etsy_discord_gif_urls = False
         self.sell()
