@@ -27,6 +27,13 @@ def late_delivery_domain(shop):
             ("state", "not in", CLOSED_PICKING_STATES), ("etsy_ship_by", "<", today)]
 
 
+def picking_action(shop, name, domain):
+    """The transfers window narrowed to `domain`, for the shop's smart buttons."""
+    action = shop.env["ir.actions.act_window"]._for_xml_id("stock.action_picking_tree_all")
+    action.update(name=name, domain=domain, context={"create": False})
+    return action
+
+
 class EtsyShop(models.Model):
     _inherit = "etsy.shop"
 
@@ -62,18 +69,13 @@ class EtsyShop(models.Model):
 
     def action_view_tracking_issues(self):
         self.ensure_one()
-        return self._etsy_picking_action(self.env._("Tracking not sent to Etsy"),
-                                         tracking_issue_domain(self))
+        return picking_action(self, self.env._("Tracking not sent to Etsy"),
+                              tracking_issue_domain(self))
 
     def action_view_late_deliveries(self):
         self.ensure_one()
-        return self._etsy_picking_action(self.env._("Late against Etsy ship-by date"),
-                                         late_delivery_domain(self))
-
-    def _etsy_picking_action(self, name, domain):
-        action = self.env["ir.actions.act_window"]._for_xml_id("stock.action_picking_tree_all")
-        action.update(name=name, domain=domain, context={"create": False})
-        return action
+        return picking_action(self, self.env._("Late against Etsy ship-by date"),
+                              late_delivery_domain(self))
 
     # === THE TRACKING EXPORT (flow_tracking.py) === #
 

@@ -121,9 +121,15 @@ class TrackingExport(EtsyFlow):
         """The POST, between two commits: a lost answer leaves the delivery 'to check'."""
         # The same refusal on every retry is said once in the chatter, not once per attempt.
         previous_reason = picking.etsy_push_message
-        picking.write({"etsy_push_state": "unknown",
-                       "etsy_push_message": self.env._("Sent to Etsy; waiting for its answer."),
-                       "etsy_next_push_at": fields.Datetime.now() + UNKNOWN_RECHECK_DELAY})
+        with self.isolated(picking.name, picking.etsy_receipt_id) as outcome:
+            picking.write({
+                "etsy_push_state": "unknown",
+                "etsy_push_message": self.env._("Sent to Etsy; waiting for its answer."),
+                "etsy_next_push_at": fields.Datetime.now() + UNKNOWN_RECHECK_DELAY})
+        if outcome.failed:
+            return
+        # Durable before Etsy hears of it: whatever happens next, the delivery is checked on
+        # Etsy before anything is sent again.
         self.commit()
         try:
             receipt = self.client.create_receipt_shipment(
