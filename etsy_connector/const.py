@@ -97,10 +97,24 @@ IMAGE_MAX_BYTES = 10 * 1024 * 1024
 
 # === SHIPPING === #
 
+PUSH_STATES = [
+    ("to_push", "To send"),
+    ("pushed", "Sent"),
+    ("failed", "Failed"),
+    ("skipped", "Not needed"),
+    ("unknown", "To check on Etsy"),
+]
+# Deliveries the tracking export reads (an unknown outcome is checked against the receipt).
+DUE_PUSH_STATES = ("to_push", "unknown", "failed")
 PUSHES_PER_RUN = 50
+# After a lost answer Etsy may still be applying the shipment: look again a little later.
 UNKNOWN_RECHECK_DELAY = datetime.timedelta(minutes=5)
 CLOSED_PICKING_STATES = ("done", "cancel")
 TRACKING_ISSUE_STATES = ("failed", "unknown")
+# Etsy's answer when a shipment needs a tracking code (API-NOTES §3 and §8).
+TRACKING_REQUIRED_MARKER = "tracking number is required"
+# Etsy's catch-all carrier slug: the tracking code is shown to the buyer without a link.
+OTHER_CARRIER_CODE = "other"
 
 # === DISCORD === #
 
@@ -110,7 +124,15 @@ ALERT_SYNC = "sync_failing"
 ALERT_DISCONNECTED = "disconnected"
 ALERT_TOKEN = "token_expiring"  # noqa: S105 - an alert name, not a secret
 DISCORD_SEND_BATCH = 50
+# Retries never stop for a transient failure (an outage loses nothing); they slow down to this.
 DISCORD_MAX_BACKOFF = datetime.timedelta(hours=1)
+# A claim older than this belongs to a worker that died mid-send: the post may exist.
 DISCORD_STALE_CLAIM = datetime.timedelta(minutes=15)
+DISCORD_DEFAULT_TEMPLATE = "🎉 {shop} just sold {items}!"
+DISCORD_PLACEHOLDERS = ("shop", "items", "quantity", "total", "currency", "order_link")
+DISCORD_EMBED_COLOR = 0xF1641E  # Etsy orange
+DISCORD_MAX_EMBEDS = 10  # Discord's limit per message
+# Short waits only: a cron or a commit hook must not sleep; the outbox retries later.
+DISCORD_HTTP_TIMEOUT = 10
 ETSY_ORDER_URL = "https://www.etsy.com/your/orders/sold?order_id={receipt}"
 ETSY_LISTING_URL = "https://www.etsy.com/listing/{listing}"

@@ -2,8 +2,7 @@
 
 from odoo import api, fields, models
 
-# Etsy's catch-all slug: the tracking code is shown to the buyer, without a tracking link.
-OTHER_CODE = "other"
+from ..const import OTHER_CARRIER_CODE
 
 
 class EtsyCarrier(models.Model):
@@ -22,7 +21,7 @@ class EtsyCarrier(models.Model):
         help="The carrier as your team knows it, e.g. 'USPS' or 'Local courier'.",
     )
     code = fields.Char(
-        string="Etsy carrier name", required=True, default=OTHER_CODE,
+        string="Etsy carrier name", required=True, default=OTHER_CARRIER_CODE,
         help="The carrier name Etsy expects, from its list of supported carriers (e.g. usps, "
              "royal-mail, dhl-germany). 'other' sends the tracking code without a tracking "
              "link and names this carrier in the note to the buyer.",
@@ -61,4 +60,4 @@ class EtsyCarrier(models.Model):
 
     def _is_other(self):
         self.ensure_one()
-        return self.code == OTHER_CODE
+        return self.code == OTHER_CARRIER_CODE

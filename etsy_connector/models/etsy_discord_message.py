@@ -22,6 +22,16 @@ from psycopg2 import errors as pg_errors
 from odoo import SUPERUSER_ID, _, api, fields, models
 from odoo.exceptions import UserError
 
+from ..const import (
+    DISCORD_DEFAULT_TEMPLATE,
+    DISCORD_EMBED_COLOR,
+    DISCORD_MAX_BACKOFF,
+    DISCORD_MAX_EMBEDS,
+    DISCORD_SEND_BATCH,
+    DISCORD_STALE_CLAIM,
+    ETSY_LISTING_URL,
+    ETSY_ORDER_URL,
+)
 from ..etsy.discord import (
     DiscordError,
     DiscordRateLimitError,
@@ -29,24 +39,14 @@ from ..etsy.discord import (
     DiscordWebhookGoneError,
     image_embed,
 )
+from .flow_notify import ShopDiscord
 
 _logger = logging.getLogger(__name__)
 
-DEFAULT_TEMPLATE = "🎉 {shop} just sold {items}!"
-PLACEHOLDERS = ("shop", "items", "quantity", "total", "currency", "order_link")
 _PLACEHOLDER_RE = re.compile(r"\{(\w+)\}")
 # User and role mentions and channel links: "<@123>", "<@!123>", "<@&123>", "<#123>".
 _MENTION_RE = re.compile(r"<([@#][!&]?)(\d+)>")
 ZERO_WIDTH_SPACE = "\u200b"
-EMBED_COLOR = 0xF1641E  # Etsy orange
-MAX_EMBEDS = 10
-SEND_BATCH = 50
-# Retries never stop for a transient failure (an outage loses nothing); they slow down.
-MAX_BACKOFF = datetime.timedelta(hours=1)
-# A claim older than this belongs to a worker that died mid-send: the post may exist.
-STALE_CLAIM = datetime.timedelta(minutes=15)
-ETSY_ORDER_URL = "https://www.etsy.com/your/orders/sold?order_id={receipt}"
-ETSY_LISTING_URL = "https://www.etsy.com/listing/{listing}"
 
 
 def render_template(template, values):
@@ -121,13 +121,14 @@ class EtsyDiscordMessage(models.Model):
         shop's announcement window (a historic backfill).
         :return: the new message, or an empty recordset.
         """
-        if not shop._etsy_discord_announces(order):
+        discord = ShopDiscord(shop)
+        if not discord.announces(order):
             return self.browse()
         content, embeds = self._render_order(shop, order, receipt)
         message = self._enqueue(shop, f"order:{receipt['receipt_id']}", content, embeds,
                                 kind="order", order=order)
         if message:
-            shop._etsy_discord_queue_milestones(order)
+            discord.queue_milestones(order)
         return message
 
     @api.model
@@ -168,12 +169,12 @@ class EtsyDiscordMessage(models.Model):
             "currency": "" if hide else currency.name,
             "order_link": ETSY_ORDER_URL.format(receipt=receipt["receipt_id"]),
         }
-        content = break_mentions(render_template(shop.discord_template or DEFAULT_TEMPLATE,
+        content = break_mentions(render_template(shop.discord_template or DISCORD_DEFAULT_TEMPLATE,
                                                  values)).strip()
         lines = {line.etsy_transaction_id: line for line in order.order_line
                  if line.etsy_transaction_id}
         embeds = [self._item_embed(shop, qty, title, tx, lines.get(str(tx.get("transaction_id"))))
-                  for qty, title, tx in items[:MAX_EMBEDS]]
+                  for qty, title, tx in items[:DISCORD_MAX_EMBEDS]]
         if embeds and not hide:
             embeds[0]["footer"] = {"text": _("Order total: %(total)s %(currency)s",
                                              total=values["total"], currency=values["currency"])}
@@ -187,7 +188,7 @@ class EtsyDiscordMessage(models.Model):
         ], limit=1) if tx.get("listing_id") else self.env["etsy.listing"]
         url = listing.url or (ETSY_LISTING_URL.format(listing=tx["listing_id"])
                               if tx.get("listing_id") else None)
-        embed = {"title": f"{quantity} × {title}", "url": url, "color": EMBED_COLOR}
+        embed = {"title": f"{quantity} × {title}", "url": url, "color": DISCORD_EMBED_COLOR}
         variations = ", ".join(
             break_mentions(v.get("formatted_value") or "") for v in tx.get("variations") or []
             if v.get("formatted_value"))
@@ -220,9 +221,9 @@ class EtsyDiscordMessage(models.Model):
                     with registry.cursor() as new_cr:
                         env = api.Environment(new_cr, SUPERUSER_ID, {})
                         env["etsy.discord.message"]._send_due(ids=sorted(queued))
-                except Exception as exc:  # noqa: BLE001 - the cron retries; a commit must not fail
-                    _logger.warning("Discord messages not sent after commit (%s); the cron "
-                                    "retries them", type(exc).__name__)
+                except Exception:  # the cron retries them; a commit hook must not fail
+                    _logger.exception("Discord messages not sent after commit; the cron "
+                                      "retries them")
 
             cr.postcommit.add(send)
         queued.update(self.ids)
@@ -231,10 +232,10 @@ class EtsyDiscordMessage(models.Model):
     def _cron_send_outbox(self):
         """Scheduled action: give up stale claims, then post every due message."""
         self._expire_stale_claims()
-        self._send_due(limit=SEND_BATCH, report_progress=True)
+        self._send_due(limit=DISCORD_SEND_BATCH, report_progress=True)
 
     @api.model
-    def _send_due(self, ids=None, limit=SEND_BATCH, report_progress=False):
+    def _send_due(self, ids=None, limit=DISCORD_SEND_BATCH, report_progress=False):
         """Claim and post due pending messages one by one; returns how many were posted."""
         sent = 0
         for done in range(1, limit + 1):
@@ -282,16 +283,16 @@ class EtsyDiscordMessage(models.Model):
     def _deliver(self):
         """Post one claimed message and record the outcome; returns 1 if posted, else 0."""
         self.ensure_one()
-        shop = self.shop_id.sudo()
-        url = shop._etsy_discord_url(self.channel)
+        discord = ShopDiscord(self.shop_id)
+        url = discord.webhook_url(self.channel)
         if not url:
             self._record({"state": "cancelled", "last_error": _(
                 "Discord notifications were switched off for this shop before it was sent.")})
             return 0
         try:
-            message_id = shop._etsy_discord_webhook(url).send(
+            message_id = discord.webhook(url).send(
                 content=self.payload.get("content"), embeds=self.payload.get("embeds") or None,
-                **shop._etsy_discord_identity())
+                **discord.identity())
         except DiscordUnknownOutcomeError as exc:
             self._record({"state": "unknown", "last_error": exc.user_message})
             return 0
@@ -312,7 +313,7 @@ class EtsyDiscordMessage(models.Model):
         # The client's texts name the cause (status, Discord's message), never the URL.
         text = str(exc) or getattr(exc, "user_message", "")
         return {"state": "pending", "last_error": self.shop_id._etsy_redact(text),
-                "next_attempt_at": fields.Datetime.now() + min(delay, MAX_BACKOFF)}
+                "next_attempt_at": fields.Datetime.now() + min(delay, DISCORD_MAX_BACKOFF)}
 
     def _record(self, values):
         """Write an outcome in a committed transaction of its own (the post already happened)."""
@@ -328,7 +329,7 @@ class EtsyDiscordMessage(models.Model):
     def _expire_stale_claims(self):
         """A claim left 'sending' by a dead worker: Discord may have posted it, a person decides."""
         stale = self.search([("state", "=", "sending"),
-                             ("claimed_at", "<", fields.Datetime.now() - STALE_CLAIM)])
+                             ("claimed_at", "<", fields.Datetime.now() - DISCORD_STALE_CLAIM)])
         stale.write({"state": "unknown", "last_error": _(
             "The worker sending this message stopped before Discord answered: check the "
             "channel, then 'Send again' or 'Cancel'.")})

@@ -7,9 +7,8 @@ the import or by hand) and whenever a re-read receipt brings another date.
 
 from odoo import fields, models
 
+from ..const import CLOSED_PICKING_STATES
 from ..etsy.money import epoch_to_datetime
-
-CLOSED_PICKING_STATES = ("done", "cancel")
 
 
 class SaleOrderLine(models.Model):

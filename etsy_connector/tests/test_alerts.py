@@ -5,6 +5,7 @@ import datetime
 from odoo import fields
 from odoo.tests import tagged
 
+from ..models.flow_notify import FailureAlerts
 from .common import EtsyCase
 from .sandbox_common import SandboxCase
 
@@ -13,14 +14,14 @@ STREAK_SUMMARY = "Etsy sync keeps failing"
 
 @tagged("post_install", "-at_install")
 class TestSyncFailureAlert(EtsyCase):
-    def run_logged(self, state):
+    def run_logged(self, state, message="Etsy answered 500"):
         """A finished order sync of the shop, then the check made after each scheduled run."""
         self.env["etsy.sync.log"].create({
             "shop_id": self.shop.id, "operation": "orders", "trigger": "cron", "state": state,
-            "message": "Etsy answered 500" if state == "failed" else "ok",
+            "message": message if state == "failed" else "ok",
             "finished_at": fields.Datetime.now(),
         })
-        self.shop._etsy_check_alerts()
+        FailureAlerts(self.shop).check()
 
     def alerts(self):
         return self.shop.activity_ids.filtered(lambda a: a.summary == STREAK_SUMMARY)
@@ -54,6 +55,16 @@ class TestSyncFailureAlert(EtsyCase):
             self.run_logged("failed")
         self.assertEqual(len(self.alerts()), 1, "a new streak is a new alert")
         self.assertEqual(len(self.bodies("synchronisations of Shop A failed")), 2)
+
+    def test_an_error_quoting_a_buyer_stays_text(self):
+        hostile = "<img src=x onerror=alert(1)>"
+        for __ in range(3):
+            self.run_logged("failed", f"receipt 42: buyer {hostile} @everyone")
+        body, = self.bodies("synchronisations of Shop A failed")
+        self.assertIn("&lt;img src=x onerror=alert(1)&gt;", body)
+        self.assertNotIn("<img", body)
+        self.assertIn("&lt;img", self.alerts().note)
+        self.assertNotIn("<img", self.alerts().note)
 
     def test_expiring_authorization_is_announced_once(self):
         summary = "Etsy authorization expires soon"

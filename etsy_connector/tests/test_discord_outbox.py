@@ -7,7 +7,7 @@ from odoo import fields
 from odoo.exceptions import ValidationError
 from odoo.modules import neutralize
 
-from ..models.etsy_discord_message import DEFAULT_TEMPLATE
+from ..const import DISCORD_DEFAULT_TEMPLATE
 from .sandbox_common import SandboxCase, tagged
 
 GIFS = ("https://media.example.com/party-1.gif", "https://media.example.com/party-2.gif")
@@ -170,7 +170,7 @@ class TestMessageContent(DiscordCase):
         self.etsy_shop.discord_username = "Werby bot"
         __, order = self.sell(quantity=2)
         payload = self.payload()
-        self.assertEqual(DEFAULT_TEMPLATE, "🎉 {shop} just sold {items}!")
+        self.assertEqual(DISCORD_DEFAULT_TEMPLATE, "🎉 {shop} just sold {items}!")
         self.assertEqual(payload["content"],
                          "🎉 WicksByWerby just sold 2 × Earl Grey Tea Soy Candle!")
         self.assertEqual(payload["username"], "Werby bot")
@@ -223,6 +223,19 @@ class TestMessageContent(DiscordCase):
             with self.subTest(mention=raw):
                 self.assertNotIn(raw, text)
         self.assertIn("Wicks", payload["content"])
+
+    def test_hostile_buyer_text_never_reaches_discord(self):
+        hostile = "<img src=x onerror=alert(1)>"
+        self.sandbox.buy(self.tea, quantity=1, buyer={"name": f"{hostile} @everyone"},
+                         gift_message=f"@everyone {hostile}",
+                         message_from_buyer=f"{hostile} <@123456>")
+        self.sync()
+        payload = self.payload()
+        text = json.dumps(payload, ensure_ascii=False)
+        for raw in ("<img", "onerror", "@everyone", "<@123456>"):
+            with self.subTest(raw=raw):
+                self.assertNotIn(raw, text)
+        self.assertEqual(payload["allowed_mentions"], {"parse": []})
 
     def test_fallback_to_the_listing_image_then_none(self):
         self.tea_product.etsy_discord_gif_urls = False

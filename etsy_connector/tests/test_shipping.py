@@ -2,6 +2,7 @@
 
 import datetime
 import time
+from unittest.mock import patch
 
 from lxml import etree
 
@@ -9,10 +10,12 @@ from odoo import fields
 from odoo.tests import Form, tagged
 from odoo.tools.safe_eval import safe_eval
 
+from ..etsy.client import EtsyClient
 from ..etsy.money import epoch_to_datetime
 from .sandbox_common import SandboxCase
 
 SHIPMENT = "createReceiptShipment"
+HOSTILE = "<img src=x onerror=alert(1)>"
 
 
 class ShippingCase(SandboxCase):
@@ -215,6 +218,46 @@ class TestTrackingPush(ShippingCase):
         self.assertEqual(picking.etsy_push_state, "pushed")
         self.assertFalse(self.posts())
         self.assertEqual(self.sandbox.receipt_meta(receipt_id)["notifications"], 1)
+
+    def test_crash_after_the_post_leaves_it_to_check_and_never_posts_twice(self):
+        order, receipt_id = self.etsy_order()
+        picking = self.validate(self.delivery(order), tracking="CRASH-1", carrier=self.usps)
+        post = EtsyClient.create_receipt_shipment
+
+        def post_then_die(client, *args, **kwargs):
+            post(client, *args, **kwargs)
+            raise RuntimeError("the worker died before Etsy's answer was recorded")
+
+        with patch.object(EtsyClient, "create_receipt_shipment", post_then_die), \
+                self.assertLogs("odoo.addons.etsy_connector.models.etsy_run", "ERROR"):
+            self.push()
+        # The run frame rolled back what followed the POST, not the commit made before it.
+        self.assertEqual(picking.etsy_push_state, "unknown")
+        log = self.env["etsy.sync.log"].search([("operation", "=", "shipping")], limit=1)
+        self.assertEqual(log.state, "failed")
+        self.assertIn("RuntimeError", log.message)
+        self.assertEqual(len(self.posts()), 1)
+
+        self.make_due(picking)
+        self.push()
+        self.assertEqual(picking.etsy_push_state, "pushed")
+        self.assertIn("answer was lost", picking.etsy_push_message)
+        self.assertEqual(len(self.posts()), 1, "the retry read the receipt instead of posting")
+        self.assertEqual(self.sandbox.receipt_meta(receipt_id)["notifications"], 1)
+
+    def test_buyer_text_quoted_by_etsy_stays_text_in_the_chatter(self):
+        order, _receipt_id = self.etsy_order(
+            buyer={"name": f"{HOSTILE} @everyone"}, gift_message=f"@everyone {HOSTILE}")
+        picking = self.validate(self.delivery(order), tracking="HOSTILE-1", carrier=self.usps)
+        self.sandbox.inject_fault(SHIPMENT, status=400,
+                                  body={"error": f"Cannot ship to {HOSTILE}"})
+        self.push()
+        self.assertEqual(picking.etsy_push_state, "failed")
+        said, = [body for body in picking.message_ids.mapped("body")
+                 if "Tracking not sent to Etsy" in body]
+        self.assertIn("&lt;img src=x onerror=alert(1)&gt;", said)
+        for body in picking.message_ids.mapped("body"):
+            self.assertNotIn("<img", body)
 
     def test_partial_deliveries_push_their_own_tracking(self):
         order, receipt_id = self.etsy_order(quantity=3)
