@@ -20,8 +20,11 @@ SECRET_FIELDS = (
     "access_token",
     "refresh_token",
     "discord_webhook_url",
+    "discord_ops_webhook_url",
 )
 URL_FIELDS = ("api_base_url", "oauth_base_url")
+# Discord webhook field -> the channel of the messages it carries.
+DISCORD_URL_FIELDS = {"discord_webhook_url": "sales", "discord_ops_webhook_url": "ops"}
 # Where Etsy sends the seller back after authorization; registered as the app's callback URL.
 OAUTH_CALLBACK_PATH = "/etsy_connector/oauth/callback"
 OAUTH_SESSION_LIFETIME = datetime.timedelta(minutes=10)

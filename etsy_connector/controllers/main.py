@@ -7,8 +7,8 @@ from markupsafe import escape
 from odoo import _, http
 from odoo.http import request
 
+from ..const import OAUTH_CALLBACK_PATH
 from ..etsy.errors import EtsyError
-from ..models.etsy_shop import OAUTH_CALLBACK_PATH
 
 _logger = logging.getLogger(__name__)
 

@@ -209,6 +209,14 @@ class EtsyDiscordMessage(models.Model):
 
     # === SENDING === #
 
+    @api.model
+    def _requeue_failed(self, shops, channels):
+        """A webhook was replaced: what failed for lack of it goes out now."""
+        waiting = self.sudo().search([("shop_id", "in", shops.ids), ("channel", "in", channels),
+                                      ("state", "=", "failed")])
+        waiting.write({"state": "pending", "next_attempt_at": fields.Datetime.now()})
+        waiting._send_after_commit()
+
     def _send_after_commit(self):
         """Post these messages once the current transaction has committed (best effort)."""
         cr = self.env.cr

@@ -8,26 +8,18 @@ from urllib.parse import urlsplit
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
+from ..const import (
+    DISCORD_URL_FIELDS,
+    MANAGER_GROUP,
+    OAUTH_CALLBACK_PATH,
+    SECRET_FIELDS,
+    URL_FIELDS,
+)
+from ..etsy.redact import redact
 from .etsy_shop_token import SHOP_TOKEN_FIELDS
-from .redact import redact
 
 _logger = logging.getLogger(__name__)
 
-MANAGER_GROUP = "etsy_connector.group_etsy_manager"
-
-# Values only a manager may read; also the values every log text is scrubbed of.
-SECRET_FIELDS = (
-    "keystring",
-    "shared_secret",
-    "access_token",
-    "refresh_token",
-    "discord_webhook_url",
-)
-
-URL_FIELDS = ("api_base_url", "oauth_base_url")
-
-# Where Etsy sends the seller back after authorization; registered as the app's callback URL.
-OAUTH_CALLBACK_PATH = "/etsy_connector/oauth/callback"
 
 
 class EtsyShop(models.Model):
@@ -355,19 +347,28 @@ class EtsyShop(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
-            self._strip_trailing_slashes(vals)
+            self._normalize_urls(vals)
         return super().create(vals_list)
 
     def write(self, vals):
-        self._strip_trailing_slashes(vals)
-        return super().write(vals)
+        self._normalize_urls(vals)
+        result = super().write(vals)
+        # A Discord webhook was replaced: the messages that failed for lack of it go out now.
+        channels = [channel for field_name, channel in DISCORD_URL_FIELDS.items()
+                    if vals.get(field_name)]
+        if channels:
+            self.env["etsy.discord.message"]._requeue_failed(self, channels)
+        return result
 
     @api.model
-    def _strip_trailing_slashes(self, vals):
+    def _normalize_urls(self, vals):
         # API paths are appended to these roots; "https://host/" would give "//v3/...".
         for field_name in URL_FIELDS:
             if vals.get(field_name):
                 vals[field_name] = vals[field_name].strip().rstrip("/")
+        for field_name in DISCORD_URL_FIELDS:
+            if vals.get(field_name):
+                vals[field_name] = vals[field_name].strip()
 
     # === ACTIONS === #
 

@@ -5,11 +5,10 @@ import logging
 
 from odoo import api, fields, models
 
+from ..const import DEFAULT_RETENTION_DAYS, PURGE_BATCH, SYNC_LOG_RETENTION_PARAM
+
 _logger = logging.getLogger(__name__)
 
-SYNC_LOG_RETENTION_PARAM = "etsy_connector.sync_log_retention_days"
-DEFAULT_RETENTION_DAYS = 90
-PURGE_BATCH = 5000
 
 
 def age_text(env, moment, now=None):

@@ -81,23 +81,6 @@ class EtsyShop(models.Model):
             if shop.discord_max_order_age_hours < 0:
                 raise ValidationError(_("The announcement window cannot be negative."))
 
-    def write(self, vals):
-        for field_name in ("discord_webhook_url", "discord_ops_webhook_url"):
-            if vals.get(field_name):
-                vals[field_name] = vals[field_name].strip()
-        result = super().write(vals)
-        # A webhook that was deleted is replaced: what waited for it goes out now.
-        channels = [channel for field_name, channel in (("discord_webhook_url", "sales"),
-                                                        ("discord_ops_webhook_url", "ops"))
-                    if vals.get(field_name)]
-        if channels:
-            waiting = self.env["etsy.discord.message"].sudo().search([
-                ("shop_id", "in", self.ids), ("channel", "in", channels),
-                ("state", "=", "failed")])
-            waiting.write({"state": "pending", "next_attempt_at": fields.Datetime.now()})
-            waiting._send_after_commit()
-        return result
-
     # === BUTTONS === #
 
     def action_discord_test(self):

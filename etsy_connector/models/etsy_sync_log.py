@@ -8,25 +8,10 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import format_datetime
 
-from .redact import redact
+from ..const import COUNTERS, MAX_LOG_LINES, MAX_LOG_TEXT_LENGTH, OPERATIONS
+from ..etsy.redact import redact
 
 _logger = logging.getLogger(__name__)
-
-OPERATIONS = [
-    ("orders", "Orders"),
-    ("inventory", "Inventory"),
-    ("listings", "Listings"),
-    ("connect", "Connection"),
-    ("notify", "Notifications"),
-    ("shipping", "Shipping"),
-]
-COUNTERS = ("fetched", "done", "created", "updated", "skipped", "failed")
-
-# Longer texts are cut: a log line is for people, not for a full API dump.
-MAX_TEXT_LENGTH = 2000
-# A run that fails on every record must not write thousands of identical lines.
-MAX_LINES = 500
-
 
 class EtsySyncLog(models.Model):
     """One synchronisation run of one shop: counters, outcome and per-record lines."""
@@ -276,15 +261,6 @@ class SyncLogRecorder:
             self._counts["done"] += n
         self._flush_if_due()
 
-    def add(self, **counts):
-        """Add to several counters at once, literally: ``log.add(done=1, created=1)``."""
-        unknown = set(counts) - set(COUNTERS)
-        if unknown:
-            raise ValueError(f"Unknown counters {sorted(unknown)}; use {', '.join(COUNTERS)}")
-        for kind, n in counts.items():
-            self._counts[kind] += n
-        self._flush_if_due()
-
     def failure(self, record_ref, error, etsy_id=None):
         """Count one failed record and say why (``error``: an exception or a text)."""
         self._counts["failed"] += 1
@@ -314,7 +290,7 @@ class SyncLogRecorder:
     # --- internals --- #
 
     def _add_line(self, level, record_ref, text, etsy_id):
-        if self._lines_written >= MAX_LINES:
+        if self._lines_written >= MAX_LOG_LINES:
             self._lines_dropped += 1
             self._flush_if_due()
             return
@@ -373,8 +349,8 @@ class SyncLogRecorder:
         # Also scrub the shop's current secrets: a token may have been renewed during the run.
         secrets = self._secrets + env["etsy.shop"].browse(self._shop_id)._etsy_secrets()
         text = redact(text, secrets).strip()
-        if len(text) > MAX_TEXT_LENGTH:
-            text = text[: MAX_TEXT_LENGTH - 1] + "\u2026"
+        if len(text) > MAX_LOG_TEXT_LENGTH:
+            text = text[: MAX_LOG_TEXT_LENGTH - 1] + "\u2026"
         return text
 
     def _write(self, operation):

@@ -5,7 +5,6 @@ from . import test_run_frame
 from . import test_cron
 from . import test_neutralize
 from . import test_views
-from . import test_redact
 from . import test_orders
 from . import test_connect
 from . import test_shipping

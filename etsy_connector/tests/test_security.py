@@ -3,7 +3,7 @@ from lxml import etree
 from odoo.exceptions import AccessError
 from odoo.tests import tagged
 
-from odoo.addons.etsy_connector.models.etsy_shop import SECRET_FIELDS
+from odoo.addons.etsy_connector.const import SECRET_FIELDS
 
 from .common import ACCESS_TOKEN, SHARED_SECRET, EtsyCase
 

@@ -28,7 +28,7 @@ class TestSyncLog(EtsyCase):
             recorder.count("created")
             recorder.count("updated", 2)
             recorder.count("skipped")
-            recorder.add(done=1)
+            recorder.count("done")
             recorder.api_calls = 7
             recorder.message = "5 receipts read"
         log = self._log(recorder)
@@ -131,7 +131,7 @@ class TestSyncLog(EtsyCase):
     def test_lines_are_capped(self):
         logs = self.env["etsy.sync.log"]
         with (
-            patch.object(etsy_sync_log, "MAX_LINES", 3),
+            patch.object(etsy_sync_log, "MAX_LOG_LINES", 3),
             logs._open(self.shop, "listings") as recorder,
         ):
             for number in range(5):
@@ -145,15 +145,13 @@ class TestSyncLog(EtsyCase):
         with self.env["etsy.sync.log"]._open(self.shop, "orders") as recorder:
             recorder.failure("receipt 7", "x" * 5000)
         message = self._log(recorder).line_ids.message
-        self.assertEqual(len(message), etsy_sync_log.MAX_TEXT_LENGTH)
+        self.assertEqual(len(message), etsy_sync_log.MAX_LOG_TEXT_LENGTH)
         self.assertTrue(message.endswith("\u2026"))
 
     def test_unknown_counter_is_refused(self):
         with self.env["etsy.sync.log"]._open(self.shop, "orders") as recorder:
             with self.assertRaises(ValueError):
                 recorder.count("deleted")
-            with self.assertRaises(ValueError):
-                recorder.add(done=1, deleted=1)
 
 
 @tagged("post_install", "-at_install")
