@@ -64,6 +64,7 @@ class Bench:
         started = time.perf_counter()
         log = function()
         seconds = time.perf_counter() - started
+        self.env.cr.commit()  # a new snapshot: the run committed on a cursor of its own
         journal = self.sandbox.journal
         reads = sum(1 for call in journal if call["operation"] in LISTING_READS)
         writes = sum(1 for call in journal if call["operation"] in WRITES)

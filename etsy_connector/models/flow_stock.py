@@ -56,6 +56,10 @@ class StockExport(EtsyFlow):
                               "import the listings and link their products first.")
         counts = self.log.counts
         left = self.client.rate_limit.remaining_today
+        if left is None:  # this run made no call itself: the latest figure of the shop's flows
+            left = self.env["etsy.sync.state"].search(
+                [("shop_id", "=", self.shop.id), ("calls_left_at", "!=", False)],
+                order="calls_left_at desc", limit=1).calls_left or None
         return self.env._(
             "%(checked)s listings checked: %(written)s written, %(unchanged)s unchanged, "
             "%(failed)s failed; %(read)s read from Etsy. %(calls)s API calls (%(order_calls)s "
