@@ -24,35 +24,53 @@ LISTING_LINK_STATES = [
 ]
 
 
+def property_pairs(etsy_product):
+    """``[(property name, [values])]`` of an Etsy product (or of a transaction's
+    ``product_data``, given as ``{"property_values": ...}``), in Etsy's order."""
+    return [(str(value.get("property_name") or value.get("property_id")),
+             list(value.get("values") or []))
+            for value in etsy_product.get("property_values") or []]
+
+
 def property_key(etsy_product):
     """What identifies an Etsy product within its listing: its property names and values."""
-    pairs = sorted(
-        [str(value.get("property_name") or value.get("property_id")),
-         list(value.get("values") or [])]
-        for value in etsy_product.get("property_values") or []
-    )
-    return json.dumps(pairs, ensure_ascii=False)
+    return json.dumps(sorted([name, values] for name, values in property_pairs(etsy_product)),
+                      ensure_ascii=False)
 
 
 def property_label(etsy_product):
     """The variation for people, e.g. 'Scent: Fir Needle, Size: 8 oz'."""
-    return ", ".join(
-        f"{value.get('property_name') or value.get('property_id')}: "
-        f"{' / '.join(value.get('values') or [])}"
-        for value in etsy_product.get("property_values") or []
-    )
+    return ", ".join(f"{name}: {' / '.join(values)}"
+                     for name, values in property_pairs(etsy_product))
+
+
+def live_products(inventory):
+    """The products of a ListingInventory (read shape) that are not deleted."""
+    return [p for p in (inventory or {}).get("products") or [] if not p.get("is_deleted")]
+
+
+def live_offering(etsy_product):
+    """The product's (single) offering that is not deleted, or None."""
+    return next((offering for offering in etsy_product.get("offerings") or []
+                 if not offering.get("is_deleted")), None)
 
 
 def offering_quantity(etsy_product):
-    """The quantity of the product's (single) live offering, 0 when it has none."""
-    offerings = [o for o in etsy_product.get("offerings") or [] if not o.get("is_deleted")]
-    return int(offerings[0].get("quantity") or 0) if offerings else 0
+    """The quantity of the product's live offering, 0 when it has none."""
+    offering = live_offering(etsy_product)
+    return int(offering.get("quantity") or 0) if offering else 0
 
 
 def offering_enabled(etsy_product):
     """Whether buyers can choose the product (its live offering is enabled)."""
-    offerings = [o for o in etsy_product.get("offerings") or [] if not o.get("is_deleted")]
-    return bool(offerings and offerings[0].get("is_enabled", True))
+    offering = live_offering(etsy_product)
+    return bool(offering and offering.get("is_enabled", True))
+
+
+def is_digital_listing(etsy_listing):
+    """A download: nothing ships, so Odoo tracks and publishes no stock for it. ("both", a
+    physical item with a file, ships and is stocked.)"""
+    return etsy_listing.get("listing_type") == "download" or bool(etsy_listing.get("is_digital"))
 
 
 class EtsyListing(models.Model):
@@ -69,6 +87,10 @@ class EtsyListing(models.Model):
     title = fields.Char()
     state = fields.Char(string="Etsy state", help="active, inactive, sold_out, draft or expired.")
     url = fields.Char(string="Etsy URL")
+    is_digital = fields.Boolean(
+        string="Digital", readonly=True,
+        help="A download: Odoo tracks no stock of its products and never publishes their "
+             "quantity.")
     product_tmpl_id = fields.Many2one("product.template", check_company=True,
                                       index="btree_not_null")
     etsy_product_ids = fields.One2many("etsy.product", "listing_id", string="Etsy products")
@@ -156,6 +178,7 @@ class EtsyListing(models.Model):
             "title": etsy_listing.get("title") or False,
             "state": etsy_listing.get("state") or False,
             "url": etsy_listing.get("url") or False,
+            "is_digital": is_digital_listing(etsy_listing),
             "ending_at": _epoch(etsy_listing.get("ending_timestamp")),
         }
         if images:
@@ -172,7 +195,7 @@ class EtsyListing(models.Model):
         written, instead of one more write each.
         """
         self.ensure_one()
-        live = [p for p in (inventory or {}).get("products") or [] if not p.get("is_deleted")]
+        live = live_products(inventory)
         if not live:
             return {}  # no inventory in the answer: nothing to learn, keep the bindings
         every = self.with_context(active_test=False).etsy_product_ids
@@ -284,8 +307,8 @@ class EtsyProduct(models.Model):
     link_state = fields.Selection(
         LINK_STATES, compute="_compute_link_state", store=True, index=True,
         help="Linked: Odoo publishes the variant's stock. Not stock-tracked: linked to a product "
-             "whose stock Odoo does not track, so its Etsy quantity is left alone. To link: "
-             "pick the Odoo variant.")
+             "whose stock Odoo does not track, or sold as a download, so its Etsy quantity is "
+             "left alone. To link: pick the Odoo variant.")
 
     _sql_constraints = [
         ("etsy_product_unique", "unique(listing_id, etsy_product_id)",
@@ -298,12 +321,12 @@ class EtsyProduct(models.Model):
             detail = product.property_values or product.sku or product.etsy_product_id
             product.display_name = f"{product.listing_id.display_name} ({detail})"
 
-    @api.depends("product_id", "product_id.is_storable")
+    @api.depends("product_id", "product_id.is_storable", "listing_id.is_digital")
     def _compute_link_state(self):
         for product in self:
             if not product.product_id:
                 product.link_state = "to_link"
-            elif product.product_id.is_storable:
+            elif product.product_id.is_storable and not product.listing_id.is_digital:
                 product.link_state = "linked"
             else:
                 product.link_state = "not_stocked"

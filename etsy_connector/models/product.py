@@ -2,7 +2,8 @@
 
 from odoo import api, fields, models
 
-ETSY_USER_GROUP = "etsy_connector.group_etsy_user"
+from ..const import PUSH_DELAY
+from ..const import USER_GROUP as ETSY_USER_GROUP
 
 
 class ProductProduct(models.Model):
@@ -45,5 +46,26 @@ class StockMove(models.Model):
 
     def _action_done(self, cancel_backorder=False):
         moves = super()._action_done(cancel_backorder=cancel_backorder)
-        self.env["etsy.shop"]._etsy_stock_schedule_push(moves.product_id)
+        moves._etsy_schedule_stock_push()
         return moves
+
+    def _etsy_schedule_stock_push(self):
+        """Done moves of a product linked to an Etsy listing ask for a stock push in about a
+        minute (one pending trigger at a time, as moves come in bursts; the cron is the
+        backstop)."""
+        products = self.product_id.filtered("is_storable")
+        if not products:
+            return
+        # sudo: whoever moves stock may know nothing of Etsy, the push must still happen.
+        linked = self.env["etsy.product"].sudo().search_count([
+            ("product_id", "in", products.ids), ("link_state", "=", "linked"),
+            ("shop_id.state", "=", "connected"),
+        ], limit=1)
+        cron = self.env.ref("etsy_connector.ir_cron_sync_inventory", raise_if_not_found=False)
+        if not (linked and cron and cron.sudo().active):
+            return
+        pending = self.env["ir.cron.trigger"].sudo().search_count([
+            ("cron_id", "=", cron.id), ("call_at", ">=", fields.Datetime.now()),
+        ], limit=1)
+        if not pending:
+            cron.sudo()._trigger(at=fields.Datetime.now() + PUSH_DELAY)
