@@ -2,6 +2,12 @@
 
 import argparse
 import sys
+from pathlib import Path
+
+# The development sandbox (etsy_sandbox/) is a top-level package of the repository.
+REPO = Path(__file__).resolve().parent.parent
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
 
 
 def argument_parser(description):

@@ -10,12 +10,8 @@ and <= 20 reads; 20 changes <= 20 writes. The sandbox keeps Etsy's default 10 ca
 import random
 import sys
 import time
-from pathlib import Path
 
 from bench_common import argument_parser, connected_shop, odoo_env
-
-# The sandbox is a top-level package of the repository, beside the addon.
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 WRITES = ("updateListingInventory", "updateListing")
 LISTING_READS = ("getListingsByShop", "getListingsInventoryByListingIds",

@@ -78,7 +78,7 @@ def stock_like_etsy(odoo, shop_id):
     """Products created for the demo start with the quantity Etsy shows, so the first stock
     push does not empty the sandbox's listings."""
     bindings = odoo.call("etsy.product", "search_read",
-                         [("shop_id", "=", shop_id), ("product_id", "!=", False)],
+                         [("shop_id", "=", shop_id), ("link_state", "=", "linked")],
                          ["product_id", "etsy_qty"])
     wanted = {}
     for binding in bindings:

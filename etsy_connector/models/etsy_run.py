@@ -165,6 +165,8 @@ class RunFrame:
             try:
                 if self.flow_cls.needs_client:
                     self.client = self.shop._etsy_client()
+                # The run is recorded as started (its state row exists) whatever comes next.
+                self.commit()
                 flow = self.flow_cls(self, **params)
                 result = flow.execute()
                 self.commit()

@@ -221,12 +221,6 @@ class EtsyShop(models.Model):
         copy=False,
         help="Orders changed on Etsy up to this moment have been imported.",
     )
-    last_inventory_sync = fields.Datetime(
-        string="Last Inventory Sync",
-        readonly=True,
-        copy=False,
-        help="When stock quantities were last published to Etsy.",
-    )
     sync_log_ids = fields.One2many(
         "etsy.sync.log",
         "shop_id",

@@ -14,6 +14,7 @@ from ..const import DEFAULT_HTTP_TIMEOUT, HTTP_TIMEOUT_PARAM
 from ..etsy import oauth
 from ..etsy.client import EtsyClient
 from ..etsy.errors import EtsyDailyLimitError, EtsyError, EtsyReauthorizationRequired
+from .etsy_sync_log import describe_error
 
 _logger = logging.getLogger(__name__)
 
@@ -167,9 +168,11 @@ class EtsyShop(models.Model):
 
     def _etsy_notify_log(self, log):
         """Tell the user what a manual sync did, from its log recorder."""
+        reload = {"type": "ir.actions.client", "tag": "soft_reload"}
+        if log.failed_with:
+            return self._etsy_notification(describe_error(log.failed_with), "danger", reload)
         kind = "warning" if log.counts["failed"] else "success"
-        return self._etsy_notification(log.message, kind,
-                                       {"type": "ir.actions.client", "tag": "soft_reload"})
+        return self._etsy_notification(log.message, kind, reload)
 
     # === THE FRAME OF EVERY SYNC === #
 

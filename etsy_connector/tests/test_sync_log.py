@@ -149,9 +149,11 @@ class TestSyncLog(EtsyCase):
         self.assertTrue(message.endswith("\u2026"))
 
     def test_unknown_counter_is_refused(self):
-        with self.env["etsy.sync.log"]._open(self.shop, "orders") as recorder:
-            with self.assertRaises(ValueError):
-                recorder.count("deleted")
+        with (
+            self.env["etsy.sync.log"]._open(self.shop, "orders") as recorder,
+            self.assertRaises(ValueError),
+        ):
+            recorder.count("deleted")
 
 
 @tagged("post_install", "-at_install")
