@@ -1,7 +1,6 @@
 """The Etsy shop: one connection between an Etsy shop and an Odoo company."""
 
 import logging
-import threading
 import traceback
 from urllib.parse import urlsplit
 
@@ -17,6 +16,7 @@ from ..const import (
 )
 from ..etsy.redact import redact
 from .etsy_shop_token import SHOP_TOKEN_FIELDS
+from .flow_notify import FailureAlerts
 
 _logger = logging.getLogger(__name__)
 
@@ -413,42 +413,23 @@ class EtsyShop(models.Model):
     def _run_for_connected_shops(self, method_name):
         """Call ``method_name`` on each active connected shop; a failing shop never stops the next.
 
-        The sync methods commit per batch (outside tests), so each shop runs through
-        ``_etsy_run_isolated`` rather than inside one savepoint.
+        Each flow runs in the run frame, on a cursor of its own: its failure is already recorded
+        in its sync log and rolled back there. After each shop, the failure alerts are checked,
+        so a shop that keeps failing reaches a person at once.
         """
         shops = self.search([("state", "=", "connected")])
         for done, shop in enumerate(shops, start=1):
             shop = shop.with_company(shop.company_id)
             try:
-                shop._etsy_run_isolated(getattr(shop, method_name))
-            except Exception as exc:  # noqa: BLE001 - one shop must never stop the others
-                _logger.error(
-                    "Etsy %s failed for shop %s (id %s):\n%s",
-                    method_name,
-                    shop.name,
-                    shop.id,
-                    shop._etsy_redact("".join(traceback.format_exception(exc))),
-                )
+                getattr(shop, method_name)()
+            except Exception:  # noqa: BLE001 - one shop must never stop the others
+                _logger.error("Etsy %s failed for shop %s (id %s):\n%s", method_name, shop.name,
+                              shop.id, shop._etsy_redact(traceback.format_exc()))
+            try:
+                FailureAlerts(shop).check()
+            except Exception:  # noqa: BLE001 - an alert problem must not hide the run's outcome
+                _logger.exception("Etsy alert check failed for shop %s", shop.id)
             self.env["ir.cron"]._notify_progress(done=done, remaining=len(shops) - done)
-
-    def _etsy_run_isolated(self, function):
-        """Run ``function`` so that its failure undoes only its own uncommitted work.
-
-        Outside tests the work is committed on success and rolled back on failure (a savepoint
-        cannot span the batch commits a sync makes); under tests, where commits are forbidden,
-        a savepoint does the same.
-        """
-        if getattr(threading.current_thread(), "testing", False):
-            with self.env.cr.savepoint():
-                return function()
-        try:
-            result = function()
-        except Exception:
-            self.env.cr.rollback()
-            raise
-        # Keep each finished shop even if a later one kills the worker.
-        self.env.cr.commit()  # pylint: disable=invalid-commit
-        return result
 
     # === HELPERS === #
 

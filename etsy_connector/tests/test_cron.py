@@ -23,12 +23,14 @@ class TestCronLoop(EtsyCase):
         cls.shop_archived.write({"state": "connected", "active": False})
 
     def _fake_sync(self, calls):
-        """A stand-in for a sync method: records the call, writes, and fails for one shop."""
+        """A stand-in for a sync method: records the call, and fails for one shop.
+
+        (What a failing run leaves behind is the run frame's business: see test_run_frame.)
+        """
         broken = self.shop_broken
 
         def sync(shop):
             calls.append((shop.id, shop.env.company.id))
-            shop.last_order_sync = "2024-05-01 10:00:00"
             if shop == broken:
                 raise RuntimeError(f"Etsy answered 500 for token {ACCESS_TOKEN}")
 
@@ -46,10 +48,6 @@ class TestCronLoop(EtsyCase):
         called = [shop_id for shop_id, __ in calls]
         self.assertCountEqual(called, (self.shop | self.shop_broken | self.shop_b).ids)
         self.assertEqual(dict(calls)[self.shop_b.id], self.company_b.id, "in the shop's company")
-        self.assertTrue(self.shop.last_order_sync)
-        self.assertTrue(self.shop_b.last_order_sync)
-        self.shop_broken.invalidate_recordset()
-        self.assertFalse(self.shop_broken.last_order_sync, "the failing shop's work is rolled back")
 
         self.assertEqual(len(logs.records), 1)
         self.assertIn("Broken", logs.output[0])
