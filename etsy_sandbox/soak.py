@@ -13,15 +13,17 @@ def receipts(world, shop_id):
         out = []
         for receipt_id in shop.receipt_ids:
             data = world.receipts[receipt_id].data
-            out.append({
-                "receipt_id": receipt_id,
-                "status": data["status"],
-                "create_timestamp": data["create_timestamp"],
-                "transaction_ids": [t["transaction_id"] for t in data["transactions"]],
-                "shipments": [dict(s) for s in data["shipments"]],
-                "buyer_email": data.get("buyer_email"),
-                "first_line": data.get("first_line"),
-            })
+            out.append(
+                {
+                    "receipt_id": receipt_id,
+                    "status": data["status"],
+                    "create_timestamp": data["create_timestamp"],
+                    "transaction_ids": [t["transaction_id"] for t in data["transactions"]],
+                    "shipments": [dict(s) for s in data["shipments"]],
+                    "buyer_email": data.get("buyer_email"),
+                    "first_line": data.get("first_line"),
+                }
+            )
         return out
 
 
@@ -32,20 +34,22 @@ def listings(world, shop_id):
         out = []
         for listing_id in shop.listing_ids:
             record = world.listings[listing_id]
-            out.append({
-                "listing_id": listing_id,
-                "state": record.data["state"],
-                "listing_type": record.data["listing_type"],
-                "products": [
-                    {
-                        "product_id": p["product_id"],
-                        "sku": p["sku"],
-                        "quantity": p["offerings"][0]["quantity"],
-                        "is_enabled": p["offerings"][0]["is_enabled"],
-                    }
-                    for p in record.inventory.products
-                ],
-            })
+            out.append(
+                {
+                    "listing_id": listing_id,
+                    "state": record.data["state"],
+                    "listing_type": record.data["listing_type"],
+                    "products": [
+                        {
+                            "product_id": p["product_id"],
+                            "sku": p["sku"],
+                            "quantity": p["offerings"][0]["quantity"],
+                            "is_enabled": p["offerings"][0]["is_enabled"],
+                        }
+                        for p in record.inventory.products
+                    ],
+                }
+            )
         return out
 
 

@@ -45,19 +45,22 @@ def test_discord_outage_refuses_every_post_until_lifted(sb, server):
 
 def test_soak_read_outs(sb, server, shop_id):
     listing = next(
-        entry for entry in _read(server, "soak/listings", shop_id=shop_id)
+        entry
+        for entry in _read(server, "soak/listings", shop_id=shop_id)
         if entry["state"] == "active" and entry["products"][0]["quantity"] > 1
     )
     product = listing["products"][0]
     receipt = sb.buy(listing["listing_id"], 1, product_id=product["product_id"])
     sb.ship_receipt(receipt["receipt_id"], tracking_code="1Z999")
     [again] = [
-        entry for entry in _read(server, "soak/listings", shop_id=shop_id)
+        entry
+        for entry in _read(server, "soak/listings", shop_id=shop_id)
         if entry["listing_id"] == listing["listing_id"]
     ]
     assert again["products"][0]["quantity"] == product["quantity"] - 1
     [seen] = [
-        r for r in _read(server, "soak/receipts", shop_id=shop_id)
+        r
+        for r in _read(server, "soak/receipts", shop_id=shop_id)
         if r["receipt_id"] == receipt["receipt_id"]
     ]
     assert seen["transaction_ids"] == [t["transaction_id"] for t in receipt["transactions"]]
