@@ -84,7 +84,7 @@ class EtsySandbox:
             auto_approve = self.world.auto_approve
             self._build()
             self.world.auto_approve = auto_approve
-        self.faults.clear()
+        self.faults.clear(counts=True)
         self.journal_store.clear()
         self.discord.reset()
 

@@ -6,6 +6,7 @@ import json
 
 from werkzeug.wrappers import Response
 
+from . import soak
 from .errors import ApiError
 
 POST_ACTIONS = {
@@ -36,11 +37,16 @@ POST_ACTIONS = {
     "discord/inject": lambda sb, a: _done(sb.discord.inject(**a)),
     "discord/register": lambda sb, a: _done(sb.discord.register(**a)),
     "discord/forget": lambda sb, a: _done(sb.discord.forget(**a)),
+    "discord/outage": lambda sb, a: _done(sb.discord.outage(**a)),
 }
 GET_ACTIONS = {
     "journal": lambda sb, q: sb.calls(q.get("operation")),
     "discord/posts": lambda sb, q: sb.discord.posts,
     "state": lambda sb, q: sb.summary(),
+    "faults/taken": lambda sb, q: sb.faults.taken_counts(),
+    "soak/receipts": lambda sb, q: soak.receipts(sb.world, q["shop_id"]),
+    "soak/listings": lambda sb, q: soak.listings(sb.world, q["shop_id"]),
+    "soak/tokens": lambda sb, q: soak.tokens(sb),
 }
 
 

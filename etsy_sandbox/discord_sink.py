@@ -46,6 +46,8 @@ class DiscordSink:
         self.webhooks = {}
         self._faults = deque()
         self._sequence = 0
+        self._outage = None
+        self.outage_refusals = 0
 
     def reset(self):
         """Forget posts, attempts, registrations and pending faults."""
@@ -54,6 +56,8 @@ class DiscordSink:
             self.attempts.clear()
             self.webhooks.clear()
             self._faults.clear()
+            self._outage = None
+            self.outage_refusals = 0
 
     def register(self, webhook_id, token):
         """Only registered webhooks exist from now on (others answer 404)."""
@@ -70,6 +74,11 @@ class DiscordSink:
         with self._lock:
             for _ in range(count):
                 self._faults.append((status, retry_after, body))
+
+    def outage(self, down=True, status=503):
+        """Discord is down (every post answers `status`) until called again with down=False."""
+        with self._lock:
+            self._outage = int(status) if down else None
 
     def webhook_url(self, webhook_id="123", token="abc", base="http://127.0.0.1"):
         """The URL a client should post to."""
@@ -91,6 +100,9 @@ class DiscordSink:
                 return _json(404, {"message": "Unknown Webhook", "code": 10015})
             if known != token:
                 return _json(401, {"message": "Invalid Webhook Token", "code": 50027})
+        if self._outage is not None:
+            self.outage_refusals += 1
+            return self._fault_response(self._outage, 0, None)
         if self._faults:
             return self._fault_response(*self._faults.popleft())
         try:

@@ -1,7 +1,7 @@
 """Fault injection: the next `count` calls of an operation misbehave in a chosen way."""
 
 import threading
-from collections import deque
+from collections import Counter, deque
 from dataclasses import dataclass, field
 
 from .constants import ERR_PER_DAY, ERR_PER_SECOND, ERR_SERVER
@@ -30,7 +30,8 @@ class Fault:
     (86400 when `body` is the daily-limit error). hang: sleep that long first. malformed: 200
     with truncated JSON. repeat_receipt: getShopReceipts repeats a receipt of the previous page.
     process: handle the request for real first, then misbehave (the change happened but the
-    client never hears of it - the case behind double shipments).
+    client never hears of it - the case behind double shipments). label: a name to count the
+    calls it affected under (`FaultInjector.taken_counts`), e.g. "5xx" or "timeout".
     """
 
     status: int | None = None
@@ -40,6 +41,7 @@ class Fault:
     body: object = None
     headers: dict = field(default_factory=dict)
     process: bool = False
+    label: str = ""
     remaining: int = 1
 
     def response_parts(self):
@@ -69,6 +71,7 @@ class FaultInjector:
     def __init__(self, operations):
         self.operations = frozenset(operations)
         self._faults = {}
+        self._taken = Counter()
         self._lock = threading.Lock()
 
     def inject(self, operation, count=1, **behaviour):
@@ -92,14 +95,22 @@ class FaultInjector:
                 return None
             fault = queue[0]
             fault.remaining -= 1
+            self._taken[fault.label or "unlabelled"] += 1
             if fault.remaining == 0:
                 queue.popleft()
             return fault
 
-    def clear(self):
-        """Drop every pending fault."""
+    def taken_counts(self):
+        """{label: calls that met a fault of that label} since the start (or `clear(True)`)."""
+        with self._lock:
+            return dict(self._taken)
+
+    def clear(self, counts=False):
+        """Drop every pending fault (and the counts of those taken when `counts`)."""
         with self._lock:
             self._faults.clear()
+            if counts:
+                self._taken.clear()
 
     def pending(self):
         """{operation: calls still affected}."""
