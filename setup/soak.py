@@ -154,9 +154,10 @@ class Soak:
                 f"{stocked} products stocked; {orders['params']['message']}")
         crons = rpc.call("ir.cron", "search_read", [("cron_name", "ilike", "Etsy:")], ["id"])
         self.cron_ids = [c["id"] for c in crons]
-        rpc.call("ir.cron", "write", self.cron_ids, {
+        # A cron already running (woken by the listing import) refuses writes for a while.
+        retry_busy(lambda: rpc.call("ir.cron", "write", self.cron_ids, {
             "interval_number": 1, "interval_type": "minutes",
-            "nextcall": time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime())})
+            "nextcall": time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime())}))
         say(f"{len(self.cron_ids)} Etsy crons every minute; etsy_connector.http_timeout = "
             f"{HTTP_TIMEOUT} s")
 

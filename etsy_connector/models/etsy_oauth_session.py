@@ -24,8 +24,6 @@ class EtsyOAuthSession(models.Model):
     redirect_uri = fields.Char(required=True)
     expires_at = fields.Datetime(required=True)
     used = fields.Boolean()
-    # Set, in a transaction of its own, once the code was exchanged and the tokens saved.
-    tokens_saved = fields.Boolean()
 
     _sql_constraints = [("state_hash_unique", "unique(state_hash)", "Duplicate OAuth state.")]
 
@@ -62,25 +60,26 @@ class EtsyOAuthSession(models.Model):
         return session
 
     def _save_tokens(self, token_values):
-        """Store the shop's new tokens and mark this attempt exchanged, committed at once.
+        """Store the shop's new tokens, committed at once, marked as this attempt's.
 
         A cursor of its own: a rollback of the request (and Odoo's replay of it) must not lose
-        tokens Etsy issued for a code that cannot be exchanged twice.
+        tokens Etsy issued for a code that cannot be exchanged twice. The mark goes on the token
+        row, never on this session's row, which the request itself has just locked (`_consume`).
         """
         self.ensure_one()
         with self.env.registry.cursor() as cr:
             session = self.with_env(self.env(cr=cr, su=True))
-            session.env["etsy.shop.token"]._store(session.shop_id, token_values)
-            session.tokens_saved = True
+            session.env["etsy.shop.token"]._store(
+                session.shop_id, dict(token_values, oauth_state_hash=self.state_hash))
 
     def _exchanged_tokens(self):
         """The tokens this attempt already obtained (a replayed callback), or None."""
         self.ensure_one()
         with self.env.registry.cursor() as cr:
             session = self.with_env(self.env(cr=cr, su=True))
-            if not session.tokens_saved:
-                return None
             token = session.env["etsy.shop.token"]._for(session.shop_id)
+            if not token or token.oauth_state_hash != self.state_hash:
+                return None
             return token._token_set()
 
     @api.autovacuum

@@ -159,6 +159,8 @@ class RunFrame:
 
     def run(self, params):
         operation = self.flow_cls.operation or self.flow_cls.flow
+        # This run holds the flow's lock: a log of it still 'running' lost its worker.
+        self.env["etsy.sync.log"]._close_abandoned(self.shop, operation)
         with self.env["etsy.sync.log"]._open(self.shop, operation, trigger=self.trigger) as log:
             self.log = log
             flow = None

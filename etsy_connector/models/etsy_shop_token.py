@@ -33,6 +33,9 @@ class EtsyShopToken(models.Model):
     refresh_token = fields.Char()
     expires_at = fields.Datetime()
     refresh_expires_at = fields.Datetime()
+    # The connection attempt (etsy.oauth.session.state_hash) that obtained these tokens: a
+    # replayed callback finds them here instead of spending the single-use code again.
+    oauth_state_hash = fields.Char()
 
     _sql_constraints = [("shop_unique", "unique(shop_id)", "A shop has one set of tokens.")]
 

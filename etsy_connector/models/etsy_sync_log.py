@@ -166,6 +166,23 @@ class EtsySyncLog(models.Model):
         recorder._finish()
 
 
+    @api.model
+    def _close_abandoned(self, shop, operation):
+        """Fail the runs of `operation` on `shop` left 'running' by a worker that died.
+
+        Called by the run frame once it holds the flow's lock, so no live run is among them.
+        """
+        abandoned = self.sudo().search([("shop_id", "=", shop.id), ("operation", "=", operation),
+                                        ("state", "=", "running")])
+        abandoned.write({
+            "state": "failed",
+            "finished_at": fields.Datetime.now(),
+            "message": self.env._("This run stopped without finishing: the Odoo worker running "
+                                  "it was stopped or killed. The next run carried on from what "
+                                  "it had saved; nothing needs doing."),
+        })
+
+
 class EtsySyncLogLine(models.Model):
     """One remark about one record during a synchronisation run."""
 

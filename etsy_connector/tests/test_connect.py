@@ -135,8 +135,10 @@ class TestConnectFlow(HttpCase):
                          side_effect=RuntimeError("could not serialize access")),
         ):
             shop._etsy_finish_oauth(session, query["code"][0])
-        session.invalidate_recordset()  # written by a cursor of its own
-        self.assertTrue(session.sudo().tokens_saved, "the tokens were saved before the failure")
+        token = self.env["etsy.shop.token"]._for(self.shop)
+        token.invalidate_recordset()  # written by a cursor of its own
+        self.assertEqual(token.oauth_state_hash, session.sudo().state_hash,
+                         "the tokens were saved, as this attempt's, before the failure")
         self.assertEqual(len(self.sandbox.calls("oauthToken")), 1)
         session.sudo().used = False  # the replay runs as if the first attempt never happened
 

@@ -135,3 +135,14 @@ class TestRunFrame(EtsyCase):
         self.assertEqual(sorted(states.mapped("flow")), ["inventory", "orders"])
         self.assertEqual(self.env["etsy.sync.state"]._for(self.shop, "orders"),
                          states.filtered(lambda s: s.flow == "orders"), "created once")
+
+    def test_a_run_closes_the_logs_a_dead_worker_left_running(self):
+        stale = self.env["etsy.sync.log"].create({"shop_id": self.shop.id, "operation": "orders"})
+        other_flow = self.env["etsy.sync.log"].create({"shop_id": self.shop.id,
+                                                       "operation": "inventory"})
+        log, _result = self.run_note()
+        self.assertEqual(stale.state, "failed")
+        self.assertIn("worker running it was stopped or killed", stale.message)
+        self.assertTrue(stale.finished_at)
+        self.assertEqual(other_flow.state, "running", "another flow's run may still be alive")
+        self.assertEqual(self.env["etsy.sync.log"].browse(log.id).state, "done")
