@@ -427,7 +427,7 @@ class EtsyShop(models.Model):
                               shop.id, shop._etsy_redact(traceback.format_exc()))
             try:
                 FailureAlerts(shop).check()
-            except Exception:  # noqa: BLE001 - an alert problem must not hide the run's outcome
+            except Exception:
                 _logger.exception("Etsy alert check failed for shop %s", shop.id)
             self.env["ir.cron"]._notify_progress(done=done, remaining=len(shops) - done)
 
