@@ -46,7 +46,17 @@ class TestViews(EtsyCase):
             menus = self.env["ir.ui.menu"].with_user(user).load_menus(debug=False)
             return {menu["name"] for key, menu in menus.items() if key != "root"}
 
-        self.assertTrue({"Etsy", "Shops", "Sync Logs"} <= menu_names(self.user))
-        self.assertNotIn("Etsy Shops", menu_names(self.user))
+        # Etsy is an app of the home menu, with its icon, opening on the shop dashboard.
+        root = self.env.ref("etsy_connector.menu_etsy_root")
+        self.assertFalse(root.parent_id)
+        self.assertEqual(root.web_icon, "etsy_connector,static/description/icon.png")
+        self.assertEqual(root.action, self.env.ref("etsy_connector.action_etsy_dashboard"))
+        user_menus = menu_names(self.user)
+        self.assertTrue({"Etsy", "Logs", "Receipts to Fix", "Listings", "To Link"} <= user_menus)
+        config = self.env.ref("etsy_connector.menu_etsy_config")
+        visible = self.env["ir.ui.menu"].with_user(self.user)._visible_menu_ids()
+        self.assertNotIn(config.id, visible, "managers configure shops")
+        self.assertIn(config.id, self.env["ir.ui.menu"].with_user(self.manager)._visible_menu_ids())
+        self.assertTrue({"Shops", "Carriers"} <= menu_names(self.manager))
         plain_user = new_test_user(self.env, login="no_etsy", groups="base.group_user")
-        self.assertNotIn("Sync Logs", menu_names(plain_user))
+        self.assertNotIn("Etsy", menu_names(plain_user))
