@@ -29,9 +29,10 @@ MAX_IMAGES = 20
 MAX_TAGS = 13
 MAX_TAG_LENGTH = 20
 MAX_TITLE = 140
-EU_COUNTRIES = frozenset(
-    ["AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE", "IT", "LV", "LT", "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE"]
-)
+EU_COUNTRIES = frozenset((
+    "AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE",
+    "IT", "LV", "LT", "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE",
+))
 DRAFT_FORM = (
     Param("quantity", "int", required=True),
     Param("title", "str", required=True),
