@@ -42,8 +42,8 @@ class ProductTemplate(models.Model):
     etsy_file_ids = fields.Many2many(
         "ir.attachment", "product_template_etsy_file_rel", "product_tmpl_id", "attachment_id",
         string="Etsy files", help="The files buyers download (digital listings).")
-    etsy_listing_ids = fields.One2many("etsy.listing", "product_tmpl_id", string="Etsy listings",
-                                       groups=ETSY_USER_GROUP)
+    etsy_listing_ids = fields.One2many("etsy.listing", "product_tmpl_id",
+                                       string="Published Etsy listings", groups=ETSY_USER_GROUP)
 
     def write(self, vals):
         result = super().write(vals)
