@@ -24,7 +24,8 @@ class EtsyShop(models.Model):
         "etsy.shipping.profile", domain="[('shop_id', '=', id)]")
     default_return_policy_id = fields.Many2one(
         "etsy.return.policy", domain="[('shop_id', '=', id)]",
-        help="Etsy requires one to activate a physical listing of a shop outside the EU.")
+        help="Etsy requires one to activate a physical listing of a shop outside the EU. "
+             "Empty: the shop's first return policy.")
     default_readiness_state_id = fields.Many2one(
         "etsy.readiness.state", string="Default processing profile",
         domain="[('shop_id', '=', id)]")

@@ -135,11 +135,12 @@ def listing_spec(shop, template, listing=None):
         materials=split_words(template.etsy_materials),
         listing_type="download" if digital else "physical",
         shipping_profile_id=_etsy_id(template.etsy_shipping_profile_id
-                                     or shop.default_shipping_profile_id,
+                                     or shop_default(shop, "default_shipping_profile_id"),
                                      "etsy_shipping_profile_id"),
-        return_policy_id=_etsy_id(shop.default_return_policy_id, "etsy_return_policy_id"),
+        return_policy_id=_etsy_id(shop_default(shop, "default_return_policy_id"),
+                                  "etsy_return_policy_id"),
         readiness_state_id=_etsy_id(template.etsy_readiness_state_id
-                                    or shop.default_readiness_state_id,
+                                    or shop_default(shop, "default_readiness_state_id"),
                                     "etsy_readiness_state_id"),
         attributes=attributes,
         variants=[VariantSpec(variant.id, (variant.default_code or "").strip(),
@@ -149,6 +150,18 @@ def listing_spec(shop, template, listing=None):
                   for variant in variants],
         personalization=personalization,
     )
+
+
+def shop_default(shop, field_name):
+    """The shop's default for ``field_name``, else its first matching profile (reading the
+    reference data must not write the shop row: other flows write it)."""
+    if shop[field_name]:
+        return shop[field_name]
+    model = shop._fields[field_name].comodel_name
+    domain = [("shop_id", "=", shop.id)]
+    if model == "etsy.shipping.profile":
+        domain.append(("is_complete", "=", True))
+    return shop.env[model].search(domain, limit=1)
 
 
 def _etsy_id(record, field_name):
@@ -210,7 +223,6 @@ class ReferenceDataSync(EtsyFlow):
                 "readiness_state": p.get("readiness_state"),
                 "min_processing_days": p.get("min_processing_days") or 0,
                 "max_processing_days": p.get("max_processing_days") or 0}))
-        self._fill_defaults()
 
     def _sync_taxonomy(self, roots):
         Taxonomy = self.env["etsy.taxonomy"].sudo().with_context(active_test=False)
@@ -259,22 +271,6 @@ class ReferenceDataSync(EtsyFlow):
             if key not in seen and record.active:
                 record.active = False
         self.commit()
-
-    def _fill_defaults(self):
-        """The first profile of each kind becomes the shop's default when it has none."""
-        shop = self.shop
-        values = {}
-        for field_name, model, domain in (
-                ("default_shipping_profile_id", "etsy.shipping.profile",
-                 [("is_complete", "=", True)]),
-                ("default_return_policy_id", "etsy.return.policy", []),
-                ("default_readiness_state_id", "etsy.readiness.state", [])):
-            if not shop[field_name]:
-                first = self.env[model].search([("shop_id", "=", shop.id), *domain], limit=1)
-                if first:
-                    values[field_name] = first.id
-        if values:
-            shop.write(values)
 
     def summary(self):
         return self.env._("Etsy categories and shop profiles read.")

@@ -87,10 +87,11 @@ class TestPublish(SandboxCase):
         self.assertEqual(tees.full_path, "Clothing > T-shirts")
         shop = self.etsy_shop
         self.assertEqual(len(shop.shipping_profile_ids), 2)
-        self.assertTrue(shop.default_shipping_profile_id.is_complete)
-        self.assertTrue(shop.default_return_policy_id)
+        self.assertEqual(len(shop.shipping_profile_ids.filtered("is_complete")), 1)
+        self.assertEqual(len(shop.return_policy_ids), 1)
         self.assertEqual(len(shop.readiness_state_ids), 2)
-        self.assertTrue(shop.default_readiness_state_id)
+        # Reading Etsy's data never writes the shop row (other flows write it).
+        self.assertFalse(shop.default_shipping_profile_id)
 
     def test_publish_six_variants_two_images(self):
         template = self.make_template()
@@ -215,7 +216,7 @@ class TestPublish(SandboxCase):
 
     def test_return_policy_required_outside_the_eu(self):
         template = self.make_template()
-        self.etsy_shop.default_return_policy_id = False
+        self.etsy_shop.return_policy_ids.active = False
         wizard = self.env["etsy.publish.wizard"].create({
             "shop_id": self.etsy_shop.id, "product_tmpl_ids": [Command.set(template.ids)],
             "activate": True})
