@@ -168,9 +168,9 @@ def _etsy_id(record, field_name):
     return int(record[field_name]) if record and record[field_name] else None
 
 
-def readiness_problems(shop, template, activate, taxonomy_properties=None):
+def readiness_problems(shop, template, activate, taxonomy_properties=None, spec=None):
     """Every reason Etsy would refuse to publish ``template``, each with what to do."""
-    spec = listing_spec(shop, template)
+    spec = spec or listing_spec(shop, template)
     problems = []
     if not template.image_1920 and not template.etsy_image_ids:
         problems.append(shop.env._("No image: add a product image (Etsy needs one to activate)."))
@@ -313,11 +313,11 @@ class ListingSteps(EtsyFlow):
                 taxonomy.properties_json = json.dumps(cached)
         return cached
 
-    def run_listing(self, template, listing, activate):
+    def run_listing(self, template, listing, activate, spec=None):
         """Run every step not done (or whose content changed), each in a savepoint committed
         as soon as it succeeds; stop at the first failure. Returns the binding (None when the
         draft could not be created)."""
-        spec = listing_spec(self.shop, template)
+        spec = spec or listing_spec(self.shop, template)
         properties = self.taxonomy_properties(spec.taxonomy_id)
         calls_before = self.client.call_count
         for step in self.steps(template, spec, activate or (
@@ -528,7 +528,7 @@ class ListingPublish(ListingSteps):
                                       ("publish_steps", "!=", False)], limit=1) or None
             spec = listing_spec(self.shop, template)
             properties = self.taxonomy_properties(spec.taxonomy_id)
-            problems = readiness_problems(self.shop, template, activate, properties)
+            problems = readiness_problems(self.shop, template, activate, properties, spec)
             if problems:
                 # Refused before any write: reported, not half-created.
                 self.refused += 1
@@ -536,7 +536,7 @@ class ListingPublish(ListingSteps):
                 continue
             if listing and activate:
                 listing.publish_activate = True
-            self.run_listing(template, listing, activate)
+            self.run_listing(template, listing, activate, spec)
 
     def summary(self):
         return self.env._("%(published)s listing(s) published or resumed, %(unchanged)s "
