@@ -16,6 +16,7 @@
         "data/etsy_carrier_data.xml",
         "data/ir_cron_shipping_data.xml",
         "data/etsy_discord_data.xml",
+        "data/ir_cron_publish_data.xml",
         # The shop form opens the log action by xmlid, the menus need both actions.
         "views/etsy_sync_log_views.xml",
         # The shop form opens the receipt import wizard by xmlid.
@@ -32,6 +33,8 @@
         # Both inherit the shop form and add menus under the Etsy menu.
         "views/etsy_discord_views.xml",
         "views/etsy_dashboard_views.xml",
+        # Inherits the product, listing and shop forms; menus under the Etsy menu.
+        "views/product_publish_views.xml",
     ],
     "assets": {
         "web.assets_tests": ["etsy_connector/static/tests/tours/*.js"],

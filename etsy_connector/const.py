@@ -44,6 +44,7 @@ OPERATIONS = [
     ("connect", "Connection"),
     ("notify", "Notifications"),
     ("shipping", "Shipping"),
+    ("publish", "Publishing"),
 ]
 SYNC_OPERATIONS = ("orders", "inventory", "listings", "shipping")
 COUNTERS = ("fetched", "done", "created", "updated", "skipped", "failed")

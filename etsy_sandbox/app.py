@@ -19,7 +19,7 @@ from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from . import handlers, oauth
+from . import handlers, oauth, publish
 from .constants import ERR_INVALID_KEY, ERR_KEY_FORMAT, ERR_SERVER, ERR_SHARED_SECRET
 from .errors import ApiError, forbidden
 from .handlers import Call
@@ -38,6 +38,7 @@ class Operation(NamedTuple):
     path: str
     scopes: tuple
     handler: object
+    status: int = 200  # of a successful answer: 201 for a creation, 204 for a deletion
 
 
 OPERATIONS = (
@@ -110,7 +111,7 @@ OPERATIONS = (
         "PATCH",
         "/shops/<int:shop_id>/listings/<int:listing_id>",
         ("listings_w",),
-        handlers.update_listing,
+        publish.update_listing,
     ),
     Operation(
         "getShopReadinessStateDefinitions",
@@ -147,6 +148,30 @@ OPERATIONS = (
     Operation(
         "getShippingCarriers", "GET", "/shipping-carriers", (), handlers.get_shipping_carriers
     ),
+    # Publishing (etsy_sandbox/publish.py).
+    Operation("createDraftListing", "POST", "/shops/<int:shop_id>/listings", ("listings_w",),
+              publish.create_draft_listing, 201),
+    Operation("uploadListingImage", "POST", "/shops/<int:shop_id>/listings/<int:listing_id>/images",
+              ("listings_w",), publish.upload_listing_image, 201),
+    Operation("deleteListingImage", "DELETE",
+              "/shops/<int:shop_id>/listings/<int:listing_id>/images/<int:listing_image_id>",
+              ("listings_w",), publish.delete_listing_image, 204),
+    Operation("uploadListingFile", "POST", "/shops/<int:shop_id>/listings/<int:listing_id>/files",
+              ("listings_w",), publish.upload_listing_file, 201),
+    Operation("updateListingPersonalization", "POST",
+              "/shops/<int:shop_id>/listings/<int:listing_id>/personalization", ("listings_w",),
+              publish.update_listing_personalization, 201),
+    Operation("deleteListing", "DELETE", "/listings/<int:listing_id>", ("listings_d",),
+              publish.delete_listing, 204),
+    Operation("getSellerTaxonomyNodes", "GET", "/seller-taxonomy/nodes", (),
+              publish.get_seller_taxonomy_nodes),
+    Operation("getPropertiesByTaxonomyId", "GET",
+              "/seller-taxonomy/nodes/<int:taxonomy_id>/properties", (),
+              publish.get_properties_by_taxonomy_id),
+    Operation("getShopShippingProfiles", "GET", "/shops/<int:shop_id>/shipping-profiles",
+              ("shops_r",), publish.get_shop_shipping_profiles),
+    Operation("getShopReturnPolicies", "GET", "/shops/<int:shop_id>/policies/return", (),
+              publish.get_shop_return_policies),
 )
 OAUTH_OPERATIONS = ("oauthToken",)
 OPERATION_IDS = tuple(op.operation_id for op in OPERATIONS) + OAUTH_OPERATIONS
@@ -282,8 +307,8 @@ class SandboxApp:
                 repeat_receipt=bool(fault and fault.repeat_receipt),
             )
             body = op.handler(call, **args)
-            payload = php_json(body)
-        return replacement or (200, payload, {})
+            payload = "" if op.status == 204 else php_json(body)
+        return replacement or (op.status, payload, {})
 
     def _check_api_key(self, request):
         """x-api-key must be `keystring:shared_secret` of a registered app."""
@@ -391,4 +416,11 @@ def _parsed_body(request):
             return raw.decode("utf-8", "replace")
     if request.mimetype == "application/x-www-form-urlencoded":
         return request.form.to_dict()
+    if request.mimetype == "multipart/form-data":
+        # Files are kept as a placeholder, so the journal stays small and contract-checkable.
+        body = request.form.to_dict()
+        for name, upload in request.files.items():
+            upload.seek(0)
+            body[name] = f"<{len(upload.read())} bytes>"
+        return body
     return raw.decode("utf-8", "replace")

@@ -84,6 +84,8 @@ _ID_STARTS = {
     "value": (52000000001, 9),
     "question": (1700000001, 1),
     "shipping_profile": (208189665801, 1),
+    "return_policy": (1254367801, 1),
+    "listing_file": (1900000001, 3),
     "destination": (300000001, 1),
 }
 
@@ -137,6 +139,7 @@ class ListingRecord:
     images: list
     personalization: dict | None
     skus: list = field(default_factory=list)
+    files: list = field(default_factory=list)  # ShopListingFile dicts of a digital listing
 
 
 @dataclass
@@ -148,6 +151,14 @@ class ShopRecord:
     shipping_profile: dict
     listing_ids: list = field(default_factory=list)
     receipt_ids: list = field(default_factory=list)
+    # Publishing: the other shipping profiles (an incomplete one, with no destination) and the
+    # return policies.
+    other_shipping_profiles: list = field(default_factory=list)
+    return_policies: list = field(default_factory=list)
+
+    def shipping_profiles(self):
+        """Every shipping profile of the shop, the default one first."""
+        return [self.shipping_profile, *self.other_shipping_profiles]
 
 
 @dataclass
@@ -262,10 +273,23 @@ class World:
                 ],
             )
             self.shops[shop_id] = ShopRecord(data, readiness, profile)
+            self._add_publish_settings(self.shops[shop_id])
             self.shop_by_user[user_id] = shop_id
             if self.logged_in_user_id is None:
                 self.logged_in_user_id = user_id
             return {"user_id": user_id, "shop_id": shop_id}
+
+    def _add_publish_settings(self, shop):
+        """An incomplete shipping profile (no destination) and a return policy."""
+        data = shop.data
+        incomplete = shapes.shipping_profile(
+            self.ids.next("shipping_profile"), data["user_id"], data["shop_location_country_iso"],
+            data["currency_code"], [])
+        incomplete["title"] = "Draft profile (no destination)"
+        shop.other_shipping_profiles.append(incomplete)
+        shop.return_policies.append({
+            "return_policy_id": self.ids.next("return_policy"), "shop_id": data["shop_id"],
+            "accepts_returns": True, "accepts_exchanges": True, "return_deadline": 30})
 
     def _add_readiness(self, shop_id, state, min_days, max_days):
         profile = shapes.processing_profile(
@@ -581,6 +605,81 @@ class World:
             raise bad_request("There was a problem with /quantity : cannot be empty")
         else:
             record.data.update(state="active", state_timestamp=now)
+
+    # -- publishing ------------------------------------------------------------------------------
+
+    def create_draft_listing(self, shop_id, fields):
+        """createDraftListing: a draft with one product (the quantity and price), no image."""
+        with self.lock:
+            shop = self.shop(shop_id)
+            now = self.now()
+            listing_id = self.ids.next("listing")
+            digital = fields["type"] == "download"
+            spec = {"sku": "", "quantity": fields["quantity"],
+                    "price": shapes.to_minor(fields["price"]),
+                    "readiness_state_id": None if digital else fields["readiness_state_id"]}
+            inventory = Inventory([self._product_from_spec(spec, shop, None)], [], [], [], [])
+            data = self._listing_data(shop, listing_id, fields["title"], fields["description"],
+                                      "draft", fields["type"], fields["tags"] or (),
+                                      fields["materials"] or (), fields["taxonomy_id"], "", now)
+            data.update(
+                who_made=fields["who_made"], when_made=fields["when_made"],
+                is_supply=bool(fields["is_supply"]),
+                shipping_profile_id=None if digital else fields["shipping_profile_id"],
+                return_policy_id=fields["return_policy_id"])
+            if digital:
+                data.update(item_weight=None, item_weight_unit=None, item_length=None,
+                            item_width=None, item_height=None, item_dimensions_unit=None)
+            record = ListingRecord(data, inventory, [], None)
+            self.listings[listing_id] = record
+            shop.listing_ids.append(listing_id)
+            self._refresh_listing(record, touched=now)
+            return dict(record.data)
+
+    def place_image(self, record, image_id, rank, overwrite):
+        """Put an image at `rank` (replacing the one there with `overwrite`); returns the
+        (image_id, rank, created) tuple. Ranks stay 1..n in order."""
+        with self.lock:
+            images = [image for image in record.images if image[0] != image_id]
+            if not overwrite and len(images) >= 20:
+                raise bad_request("A listing can have at most 20 images.")
+            position = len(images) if not rank else min(rank - 1, len(images))
+            if overwrite and rank and position < len(images):
+                images.pop(position)
+            images.insert(position, (image_id, position + 1, self.now()))
+            record.images = [(iid, index, created)
+                             for index, (iid, _rank, created) in enumerate(images, start=1)]
+            return record.images[position]
+
+    def remove_image(self, record, image_id):
+        with self.lock:
+            images = [image for image in record.images if image[0] != image_id]
+            record.images = [(iid, index, created)
+                             for index, (iid, _rank, created) in enumerate(images, start=1)]
+
+    def add_listing_file(self, record, name, size, rank):
+        with self.lock:
+            now = self.now()
+            file = {"listing_file_id": self.ids.next("listing_file"),
+                    "listing_id": record.data["listing_id"], "rank": rank or len(record.files) + 1,
+                    "filename": name, "filesize": f"{size} B", "size_bytes": size,
+                    "filetype": "application/octet-stream", "create_timestamp": now,
+                    "created_timestamp": now}
+            record.files.append(file)
+            record.data["file_data"] = ", ".join(f["filename"] for f in record.files)
+            return file
+
+    def set_personalization(self, record, personalization):
+        with self.lock:
+            questions = personalization["personalization_questions"]
+            record.personalization = personalization if questions else None
+            record.data["is_personalizable"] = bool(questions)
+
+    def delete_listing(self, listing_id):
+        with self.lock:
+            record = self.listing(listing_id)
+            del self.listings[listing_id]
+            self.shops[record.data["shop_id"]].listing_ids.remove(listing_id)
 
     def set_listing_state(self, listing_id, state):
         """Put a listing into `state` (seed and tests: inactive, draft, expired)."""

@@ -310,11 +310,13 @@ class EtsyClient:
             return None, self._failure(operation, retry_safe, "malformed JSON", True), retry_safe
 
     def request(self, operation, method, path, *, params=None, json=None, data=None,
-                use_oauth=True, retry_safe=None):
+                files=None, use_oauth=True, retry_safe=None):
         """Call ``method path`` (relative to ``/v3/application``) and return the decoded JSON.
 
         ``operation`` is Etsy's operationId (for errors and logs); ``params`` the query,
-        ``json`` a JSON body, ``data`` a form body. ``retry_safe`` defaults to True for
+        ``json`` a JSON body, ``data`` a form body (multipart with ``files``: ``{field:
+        (filename, bytes)}``; requests writes the boundary, never set Content-Type by hand,
+        API-NOTES: Etsy issues #180/#233). ``retry_safe`` defaults to True for
         GET/PUT/DELETE: only those are repeated after a 5xx, timeout or lost connection.
         """
         method = method.upper()
@@ -322,6 +324,8 @@ class EtsyClient:
         url = self.api_base_url + (path if path.startswith("/v3/") else API_PREFIX + path)
         kwargs = {"params": encode_params(params), "json": json,
                   "data": encode_params(data) if data is not None else None}
+        if files:
+            kwargs["files"] = files
         attempt, refreshed = 0, False
         while True:
             attempt += 1
@@ -497,3 +501,89 @@ class EtsyClient:
         """
         return self.request("updateListingInventory", "PUT",
                             f"/listings/{int(listing_id)}/inventory", json=body)
+
+    # -- publishing (Odoo -> Etsy listings) ------------------------------------------------------
+
+    def create_draft_listing(self, shop_id, fields):
+        """createDraftListing (form body): a new draft ShopListing.
+
+        Build ``fields`` with :func:`etsy.listing.draft_listing_fields`. Never repeated: a lost
+        answer raises :class:`EtsyUnknownOutcomeError` (a second POST would make a second draft).
+        """
+        return self.request("createDraftListing", "POST", f"/shops/{int(shop_id)}/listings",
+                            data=fields)
+
+    def upload_listing_image(self, shop_id, listing_id, image=None, filename="image.jpg",
+                             listing_image_id=None, rank=None, overwrite=None, alt_text=None):
+        """uploadListingImage (multipart): ``image`` bytes, or the ``listing_image_id`` of an
+        image already on Etsy (not both). Returns the ListingImage.
+
+        With ``rank`` and ``overwrite=True`` a repeat replaces the image at that rank instead of
+        adding one, so the call may be retried.
+        """
+        if (image is None) == (listing_image_id is None):
+            raise ValueError("upload_listing_image takes an image or a listing_image_id")
+        fields = {"listing_image_id": listing_image_id, "rank": rank, "overwrite": overwrite,
+                  "alt_text": alt_text}
+        files = {"image": (filename, image)} if image is not None else None
+        return self.request("uploadListingImage", "POST",
+                            f"/shops/{int(shop_id)}/listings/{int(listing_id)}/images",
+                            data=fields, files=files, retry_safe=bool(overwrite and rank))
+
+    def upload_listing_file(self, shop_id, listing_id, file, name, rank=None):
+        """uploadListingFile (multipart): a digital listing's downloadable ``file`` (bytes)."""
+        return self.request("uploadListingFile", "POST",
+                            f"/shops/{int(shop_id)}/listings/{int(listing_id)}/files",
+                            data={"name": name, "rank": rank}, files={"file": (name, file)})
+
+    def delete_listing_image(self, shop_id, listing_id, listing_image_id):
+        """deleteListingImage: remove one image of a listing."""
+        return self.request(
+            "deleteListingImage", "DELETE",
+            f"/shops/{int(shop_id)}/listings/{int(listing_id)}/images/{int(listing_image_id)}")
+
+    def delete_listing(self, listing_id):
+        """deleteListing: delete the listing on Etsy (needs ``listings_d``)."""
+        return self.request("deleteListing", "DELETE", f"/listings/{int(listing_id)}")
+
+    def update_listing_personalization(self, shop_id, listing_id, questions):
+        """updateListingPersonalization (JSON, full replace): the listing's questions.
+
+        Build ``questions`` with :func:`etsy.listing.personalization_questions`; ``[]`` removes
+        personalization. Returns the ListingPersonalization.
+        """
+        return self.request(
+            "updateListingPersonalization", "POST",
+            f"/shops/{int(shop_id)}/listings/{int(listing_id)}/personalization",
+            json={"personalization_questions": list(questions)}, retry_safe=True)
+
+    def get_seller_taxonomy_nodes(self):
+        """getSellerTaxonomyNodes: the seller taxonomy tree (key only): a list of root nodes."""
+        page = self.request("getSellerTaxonomyNodes", "GET", "/seller-taxonomy/nodes",
+                            use_oauth=False)
+        return (page or {}).get("results") or []
+
+    def get_taxonomy_properties(self, taxonomy_id):
+        """getPropertiesByTaxonomyId: the properties of a taxonomy node (a list)."""
+        page = self.request("getPropertiesByTaxonomyId", "GET",
+                            f"/seller-taxonomy/nodes/{int(taxonomy_id)}/properties",
+                            use_oauth=False)
+        return (page or {}).get("results") or []
+
+    def get_shop_shipping_profiles(self, shop_id):
+        """getShopShippingProfiles: the shop's shipping profiles (a list)."""
+        page = self.request("getShopShippingProfiles", "GET",
+                            f"/shops/{int(shop_id)}/shipping-profiles")
+        return (page or {}).get("results") or []
+
+    def get_shop_return_policies(self, shop_id):
+        """getShopReturnPolicies: the shop's return policies (a list)."""
+        page = self.request("getShopReturnPolicies", "GET",
+                            f"/shops/{int(shop_id)}/policies/return")
+        return (page or {}).get("results") or []
+
+    def get_shop_readiness_state_definitions(self, shop_id):
+        """getShopReadinessStateDefinitions, every page: the shop's processing profiles."""
+        return list(self._iter_pages("getShopReadinessStateDefinitions",
+                                     f"/shops/{int(shop_id)}/readiness-state-definitions", {},
+                                     "readiness_state_id"))

@@ -24,3 +24,9 @@ from . import etsy_discord_message
 from . import etsy_shop_discord
 from . import product_template_discord
 from . import etsy_shop_dashboard
+from . import etsy_reference
+from . import flow_publish
+from . import etsy_shop_publish
+from . import etsy_listing_publish
+from . import product_template_publish
+from . import etsy_publish_wizard
