@@ -50,7 +50,7 @@ def test_authorize_url_has_every_etsy_parameter():
     assert parse_qs(parts.query) == {
         "response_type": ["code"], "client_id": ["key123"],
         "redirect_uri": ["https://odoo.example/cb"],
-        "scope": ["transactions_r transactions_w listings_r listings_w shops_r"],
+        "scope": ["transactions_r transactions_w listings_r listings_w listings_d shops_r"],
         "state": ["st4te"], "code_challenge": [RFC7636_CHALLENGE],
         "code_challenge_method": ["S256"],
     }

@@ -23,7 +23,7 @@ from .transport import NETWORK_ERRORS, backoff_delay
 
 _logger = logging.getLogger(__name__)
 
-DEFAULT_SCOPES = "transactions_r transactions_w listings_r listings_w shops_r"
+DEFAULT_SCOPES = "transactions_r transactions_w listings_r listings_w listings_d shops_r"
 TOKEN_PATH = "/v3/public/oauth/token"  # noqa: S105 - a URL path, not a credential
 CONNECT_PATH = "/oauth/connect"
 _VERIFIER_RE = re.compile(r"^[A-Za-z0-9._~-]{43,128}$")

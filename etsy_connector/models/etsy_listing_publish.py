@@ -22,20 +22,9 @@ PUBLISH_STATES = [
 PUBLISH_STEPS = ("draft", "images", "files", "inventory", "personalization", "active")
 
 
-class EtsySyncLog(models.Model):
-    _inherit = "etsy.sync.log"
-
-    # The log keeps its own copy of the operations; publishing runs log under "publish".
-    operation = fields.Selection(selection_add=[("publish", "Publishing")],
-                                 ondelete={"publish": "cascade"})
-
-
 class EtsyListing(models.Model):
     _inherit = "etsy.listing"
 
-    listing_type = fields.Selection(
-        [("physical", "Physical"), ("download", "Digital download")], default="physical",
-        help="Digital listings have no stock: the stock push leaves them alone.")
     publish_state = fields.Selection(
         PUBLISH_STATES, readonly=True, index=True, copy=False,
         help="Set on listings Odoo published: where the publish stands.")

@@ -75,8 +75,10 @@ class EtsyShop(models.Model):
             log.count("done")
             log.api_calls = client.call_count + exchanged
             log.message = self.env._("Connected to the Etsy shop %s.", etsy_shop.get("shop_name"))
-        # A new shop gets its listings at once, in the background (the listings cron).
-        self.env.ref("etsy_connector.ir_cron_import_listings").sudo()._trigger()
+        # A new shop gets its listings and Etsy's reference data (categories, shipping and
+        # return policies, processing profiles) at once, in the background.
+        for cron in ("ir_cron_import_listings", "ir_cron_sync_reference_data"):
+            self.env.ref(f"etsy_connector.{cron}").sudo()._trigger()
         return shop
 
     def _etsy_shop_values(self, me, etsy_shop):

@@ -378,7 +378,7 @@ class ListingSteps(EtsyFlow):
             "title": draft.get("title") or spec.title,
             "state": draft.get("state") or "draft",
             "url": draft.get("url") or ETSY_LISTING_URL.format(listing=draft["listing_id"]),
-            "listing_type": spec.listing_type,
+            "is_digital": spec.listing_type == "download",
             "publish_state": "draft",
             "publish_steps": "draft",
             "publish_error": False,

@@ -103,6 +103,10 @@ class TestConnectFlow(HttpCase):
         )
         log = self.shop.sync_log_ids.filtered(lambda l: l.operation == "connect")
         self.assertEqual(log.state, "done")
+        # Its listings and Etsy's reference data follow at once, in the background.
+        for cron in ("ir_cron_import_listings", "ir_cron_sync_reference_data"):
+            cron_id = self.env.ref(f"etsy_connector.{cron}").id
+            self.assertTrue(self.env["ir.cron.trigger"].search([("cron_id", "=", cron_id)]), cron)
 
     def test_replayed_callback_changes_nothing(self):
         location = self.consent(self.start(), "allow")
