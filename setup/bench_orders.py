@@ -8,10 +8,13 @@ Prints orders/s, SQL queries per order and Etsy API calls for both; asserts noth
 import sys
 import time
 from decimal import Decimal
+from pathlib import Path
 
 from bench_common import argument_parser, connected_shop, odoo_env
 
 WARMUP = 20
+# The sandbox lives beside the addon, at the repository's root.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 
 def parse_args(argv):

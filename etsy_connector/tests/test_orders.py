@@ -3,19 +3,23 @@
 import datetime
 from unittest.mock import patch
 
-from odoo import SUPERUSER_ID, api, fields
+from odoo import fields
 from odoo.exceptions import UserError
 from odoo.sql_db import db_connect
 from odoo.tests import tagged
 
 from ..etsy.money import epoch_to_datetime
 from ..models.etsy_binding import property_key
-from ..models.etsy_order_importer import EtsyOrderImporter
+from ..models.etsy_run import flow_lock_key
+from ..models.order_writer import OrderWriter
 from .sandbox_common import SandboxCase
 
+RUN_LOGGER = "odoo.addons.etsy_connector.models.etsy_run"
 
-@tagged("post_install", "-at_install")
-class TestOrderImport(SandboxCase):
+
+class OrdersCase(SandboxCase):
+    """The seeded shop, two storable products its receipts match by SKU, and VAT taxes."""
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -60,6 +64,9 @@ class TestOrderImport(SandboxCase):
     def receipt(self, name):
         return self.sandbox.receipt(self.seed[name])
 
+
+@tagged("post_install", "-at_install")
+class TestOrderImport(OrdersCase):
     # --- the seeded shop, receipt by receipt --- #
 
     def test_every_seed_receipt_becomes_one_order(self):
@@ -371,15 +378,17 @@ class TestOrderImport(SandboxCase):
     def test_quarantined_receipt_is_retried_by_later_runs_after_backoff(self):
         listing_id = self.receipt("us_tax")["transactions"][0]["listing_id"]
         bad = self.sandbox.buy(listing_id)
-        original = EtsyOrderImporter._import_receipt
+        original = OrderWriter.write
 
-        def fail_for_bad(importer, shop, receipt, cache=None):
-            if receipt["receipt_id"] == bad["receipt_id"]:
+        def fail_for_bad(writer, receipt, lookups):
+            if receipt.receipt_id == str(bad["receipt_id"]):
                 raise ValueError("Etsy sent a receipt Odoo cannot read")
-            return original(importer, shop, receipt, cache)
+            return original(writer, receipt, lookups)
 
-        with patch.object(EtsyOrderImporter, "_import_receipt", fail_for_bad):
+        with patch.object(OrderWriter, "write", fail_for_bad), \
+                self.assertLogs(RUN_LOGGER, "ERROR") as logs:
             self.sync()
+        self.assertIn("Traceback", logs.output[0], "a bug keeps its traceback")
         issue = self.env["etsy.receipt.issue"].search(
             [("etsy_receipt_id", "=", str(bad["receipt_id"]))])
         self.assertEqual(issue.attempts, 1)
@@ -396,33 +405,33 @@ class TestOrderImport(SandboxCase):
     def test_timeout_mid_pagination_loses_nothing(self):
         self.sandbox.generate_receipts(150, shop_id=self.sandbox.seller["shop_id"])
         self.env["ir.config_parameter"].set_param("etsy_connector.http_timeout", "1")
-        original = EtsyOrderImporter._import_receipt
+        original = OrderWriter.write
         seen = []
 
-        def hang_midway(importer, shop, receipt, cache=None):
-            seen.append(receipt["receipt_id"])
+        def hang_midway(writer, receipt, lookups):
+            seen.append(receipt.receipt_id)
             if len(seen) == 100:
                 self.sandbox.inject_fault("getShopReceipts", hang=1.5)
-            return original(importer, shop, receipt, cache)
+            return original(writer, receipt, lookups)
 
-        with patch.object(EtsyOrderImporter, "_import_receipt", hang_midway):
+        with patch.object(OrderWriter, "write", hang_midway):
             log = self.sync()
         self.assertEqual(log.counts["failed"], 0)
         self.assertEqual(len(self.orders()), len(self.seed) + 150)
 
     def test_server_errors_and_rate_limits_mid_pagination_lose_nothing(self):
         self.sandbox.generate_receipts(230, shop_id=self.sandbox.seller["shop_id"])
-        original = EtsyOrderImporter._import_receipt
+        original = OrderWriter.write
         seen = []
 
-        def fault_midway(importer, shop, receipt, cache=None):
-            seen.append(receipt["receipt_id"])
+        def fault_midway(writer, receipt, lookups):
+            seen.append(receipt.receipt_id)
             if len(seen) == 120:
                 self.sandbox.inject_fault("getShopReceipts", status=503, count=2)
                 self.sandbox.inject_fault("getShopReceipts", status=429, count=1)
-            return original(importer, shop, receipt, cache)
+            return original(writer, receipt, lookups)
 
-        with patch.object(EtsyOrderImporter, "_import_receipt", fault_midway):
+        with patch.object(OrderWriter, "write", fault_midway):
             log = self.sync()
         self.assertEqual(log.counts["failed"], 0)
         self.assertEqual(len(self.orders()), len(self.seed) + 230)
@@ -466,34 +475,31 @@ class TestOrderImport(SandboxCase):
         self.assertFalse(self.order_of(receipt["receipt_id"]))
 
     def test_crash_between_commits_loses_nothing(self):
-        """A worker killed mid-run: only committed receipts move the watermark."""
-        Shop = type(self.etsy_shop)
-        points = [self.env.cr.savepoint(flush=True)]
+        """A worker killed mid-run: only committed receipts move the watermark.
 
-        def commit_point(shop):
-            self.env.flush_all()
-            points[-1].close(rollback=False)
-            points.append(self.env.cr.savepoint(flush=True))
-
-        original = EtsyOrderImporter._import_receipt
+        The run commits for real (in tests, the run's test cursor commits to a savepoint) and
+        its cursor rolls back what a dead worker had not committed.
+        """
+        original = OrderWriter.write
         done = []
 
-        def die_at_12(importer, shop, receipt, cache=None):
+        def die_at_12(writer, receipt, lookups):
             if len(done) == 12:
                 raise SystemExit("worker killed")
-            done.append(receipt["receipt_id"])
-            return original(importer, shop, receipt, cache)
+            done.append(receipt.receipt_id)
+            return original(writer, receipt, lookups)
 
         with (
-            patch("odoo.addons.etsy_connector.models.etsy_shop_orders.ORDERS_PER_COMMIT", 5),
-            patch.object(Shop, "_etsy_commit", commit_point),
-            patch.object(EtsyOrderImporter, "_import_receipt", die_at_12),
+            patch("odoo.addons.etsy_connector.models.flow_orders.ORDERS_PER_COMMIT", 5),
+            patch.object(OrderWriter, "write", die_at_12),
             self.assertRaisesKeepingWrites(SystemExit),
         ):
             self.sync()
-        points[-1].close(rollback=True)  # what the dead worker had not committed
         self.env.invalidate_all()
         self.assertEqual(len(self.orders()), 10, "two batches of five were committed")
+        committed = self.orders().mapped("etsy_updated_at")
+        self.assertEqual(self.etsy_shop.last_order_sync, max(committed),
+                         "the watermark stops at the last committed receipt")
         self.sync()
         self.assertEqual(len(self.orders()), len(self.seed))
         receipt_ids = self.orders().mapped("etsy_receipt_id")
@@ -501,19 +507,23 @@ class TestOrderImport(SandboxCase):
 
     def test_two_runs_of_one_shop_never_overlap(self):
         # In test mode Odoo's cursors share one connection: a second connection is a real
-        # second worker.
+        # second worker, holding the run's advisory lock.
         with db_connect(self.env.cr.dbname).cursor() as worker_cr:
-            worker = api.Environment(worker_cr, SUPERUSER_ID, {})
-            worker_shop = worker["etsy.shop"].browse(self.etsy_shop.id)
-            with worker_shop._etsy_lock("orders") as acquired:
-                self.assertTrue(acquired)
+            worker_cr.execute("SELECT pg_advisory_lock(%s)",
+                              [flow_lock_key(self.etsy_shop.id, "orders")])
+            try:
                 with self.assertRaisesKeepingWrites(UserError):
                     self.sync()
                 self.assertIsNone(self.etsy_shop._sync_etsy_orders(trigger="cron"))
+                with self.assertRaisesKeepingWrites(UserError):
+                    self.etsy_shop.import_receipt_by_id(self.seed["us_tax"])
+                self.assertFalse(self.orders())
                 other_shop = self.make_connected_shop(
                     "Another shop", self.company_a, seller=self.new_seller()
                 )
-                with other_shop._etsy_lock("orders") as other_acquired:
-                    self.assertTrue(other_acquired, "another shop is not blocked")
-            worker_cr.rollback()
+                self.assertTrue(other_shop._sync_etsy_orders(trigger="cron"),
+                                "another shop is not blocked")
+            finally:
+                worker_cr.execute("SELECT pg_advisory_unlock(%s)",
+                                  [flow_lock_key(self.etsy_shop.id, "orders")])
         self.assertEqual(self.sync().counts["created"], len(self.seed))
