@@ -69,9 +69,9 @@ class Bench:
     def connector_import(self):
         # Generated receipts are spread over the last 60 days: read the whole history.
         self.shop.last_order_sync = False
-        log = self.shop._sync_etsy_orders(trigger="cron")
+        # The run works on a cursor of its own: it must see (and not wait for) this write.
         self.env.cr.commit()
-        return log
+        return self.shop._sync_etsy_orders(trigger="cron")
 
     # --- the baseline: the same orders with the bare ORM --- #
 

@@ -10,6 +10,7 @@ from . import etsy_binding
 from . import etsy_shop_inventory
 from . import etsy_product_builder
 from . import product
+from . import order_lookups
 from . import order_writer
 from . import flow_orders
 from . import etsy_receipt_issue

@@ -527,3 +527,161 @@ class TestOrderImport(OrdersCase):
                 worker_cr.execute("SELECT pg_advisory_unlock(%s)",
                                   [flow_lock_key(self.etsy_shop.id, "orders")])
         self.assertEqual(self.sync().counts["created"], len(self.seed))
+
+
+@tagged("post_install", "-at_install")
+class TestOrderFlowDefects(OrdersCase):
+    """Issue 11's defects on the order side, each failing on the code before the order flow."""
+
+    def pending_issue(self, receipt_id):
+        return self.env["etsy.receipt.issue"].create({
+            "shop_id": self.etsy_shop.id, "etsy_receipt_id": str(receipt_id), "attempts": 1,
+            "reason": "earlier failure",
+            "next_retry_at": fields.Datetime.now() - datetime.timedelta(minutes=1)})
+
+    def recheck_calls(self):
+        return [c for c in self.sandbox.calls("getShopReceipts") if "min_created" in c["query"]]
+
+    # --- 11.1: one bad receipt never stops the order sync --- #
+
+    def test_receipt_gone_from_etsy_is_closed_and_the_run_goes_on(self):
+        gone = self.pending_issue(987654321)
+        log = self.sync()
+        self.assertFalse(log.failed_with)
+        self.assertEqual(self.env["etsy.sync.log"].browse(log.id).state, "partial")
+        self.assertEqual(log.counts["created"], len(self.seed), "the window still imported")
+        self.assertTrue(self.recheck_calls(), "the recheck sweep still ran")
+        self.assertEqual(gone.state, "gone")
+        self.assertIn("no longer has this receipt", gone.reason)
+        self.assertEqual(log.counts["failed"], 1)
+
+    def test_failing_retry_backs_off_and_others_are_retried(self):
+        self.sync()
+        listing_id = self.receipt("us_tax")["transactions"][0]["listing_id"]
+        later, unlucky = self.sandbox.buy(listing_id), self.sandbox.buy(listing_id)
+        # Out of the next windows: only the retry queue can bring these back.
+        self.etsy_shop.last_order_sync = fields.Datetime.now() + datetime.timedelta(days=1)
+        failing = self.pending_issue(unlucky["receipt_id"])
+        failing.next_retry_at -= datetime.timedelta(minutes=1)  # retried first
+        waiting = self.pending_issue(later["receipt_id"])
+        # Etsy answers 503 to the first fetch, and to each of the client's retries.
+        self.sandbox.inject_fault("getShopReceipt", status=503, count=5)
+        before = fields.Datetime.now()
+        log = self.sync()
+        self.assertEqual(failing.state, "pending")
+        self.assertEqual(failing.attempts, 2)
+        self.assertGreater(failing.next_retry_at, before, "backed off")
+        self.assertEqual(waiting.state, "resolved", "the next receipt was retried all the same")
+        self.assertTrue(self.order_of(later["receipt_id"]))
+        self.assertTrue(self.recheck_calls())
+        self.assertEqual(log.counts["failed"], 1)
+
+    def test_a_rolled_back_receipt_keeps_the_window_read(self):
+        # The recheck skips what the window read; a receipt that rolled back must not make it
+        # forget (it would read every receipt of the window a second time).
+        original = OrderWriter.write
+        bad = str(self.seed["gift"])
+
+        def fail_one(writer, receipt, lookups):
+            if receipt.receipt_id == bad:
+                raise UserError("cannot import this one")
+            return original(writer, receipt, lookups)
+
+        with patch.object(OrderWriter, "write", fail_one):
+            log = self.sync()
+        self.assertEqual(log.counts["fetched"], len(self.seed))
+        self.assertEqual(log.counts["failed"], 1)
+        self.assertEqual(len(self.orders()), len(self.seed) - 1)
+
+    # --- 11.9: what Etsy shipped leaves no open delivery --- #
+
+    def open_deliveries(self, order):
+        return order.picking_ids.filtered(lambda p: p.state not in ("done", "cancel"))
+
+    def test_receipts_already_shipped_get_their_delivery_validated(self):
+        self.sync()
+        for name in ("shipped", "delivered", "germany", "refunded"):
+            with self.subTest(receipt=name):
+                order = self.order_of(self.seed[name])
+                self.assertTrue(self.receipt(name)["is_shipped"])
+                self.assertEqual(order.state, "sale")
+                self.assertTrue(order.picking_ids)
+                self.assertFalse(self.open_deliveries(order))
+                self.assertEqual(set(order.picking_ids.mapped("etsy_push_state")), {"skipped"},
+                                 "nothing to tell Etsy, which shipped it")
+                self.assertIn("validated as shipped", "\n".join(order.message_ids.mapped("body")))
+        self.assertTrue(self.open_deliveries(self.order_of(self.seed["us_tax"])),
+                        "an order not yet shipped keeps its delivery open")
+
+    def test_receipts_already_shipped_get_no_delivery_when_the_shop_says_so(self):
+        self.etsy_shop.shipped_receipt_policy = "none"
+        self.sync()
+        order = self.order_of(self.seed["shipped"])
+        self.assertEqual(order.state, "sale")
+        self.assertFalse(order.picking_ids)
+        self.assertIn("no delivery was created", "\n".join(order.message_ids.mapped("body")))
+
+    def test_fully_refunded_before_shipping_is_cancelled_not_confirmed(self):
+        listing_id = self.receipt("us_tax")["transactions"][0]["listing_id"]
+        receipt = self.sandbox.buy(listing_id)
+        self.sandbox.refund_receipt(receipt["receipt_id"])
+        self.assertEqual(self.sandbox.receipt(receipt["receipt_id"])["status"].lower(),
+                         "fully refunded")
+        self.sync()
+        order = self.order_of(receipt["receipt_id"])
+        self.assertEqual(order.state, "cancel")
+        self.assertFalse(self.open_deliveries(order))
+        self.assertIn("refunded the receipt in full", "\n".join(order.message_ids.mapped("body")))
+
+    # --- 11.8 (order side): downloads are not shipped --- #
+
+    def test_digital_items_create_no_delivery(self):
+        self.sync()
+        order = self.order_of(self.seed["digital"])
+        line = order.order_line.filtered("etsy_transaction_id")
+        self.assertTrue(line.etsy_is_digital)
+        self.assertEqual(order.state, "sale")
+        self.assertFalse(order.picking_ids, "Etsy delivers downloads itself")
+
+    # --- 11.10: the summary says what this run did, and from where --- #
+
+    def test_summary_says_what_the_run_did_and_where_receipts_came_from(self):
+        log = self.sync()
+        self.assertIn(f"{len(self.seed)} receipts read from Etsy", log.message)
+        self.assertIn(f"{len(self.seed)} changed on Etsy since the last sync", log.message)
+        self.assertIn(f"{len(self.seed)} orders created", log.message)
+        self.sandbox.cancel_receipt(self.seed["us_tax"])
+        log = self.sync()
+        self.assertIn("re-checked for late cancellations and refunds", log.message)
+        self.assertIn("1 updated", log.message)
+
+    # --- 11.3: the shop's sync button syncs that shop --- #
+
+    def test_sync_button_syncs_this_shop_only(self):
+        seller = self.new_seller()
+        other_receipt = self.sandbox.buy(seller["listing_id"])
+        other = self.make_connected_shop("Other shop", self.company_a, seller=seller)
+        action = self.etsy_shop.action_sync_orders()
+        self.assertEqual(action["params"]["type"], "success")
+        self.assertEqual(len(self.orders()), len(self.seed))
+        self.assertFalse(self.order_of(other_receipt["receipt_id"], shop=other))
+        self.assertFalse(other.sync_log_ids)
+
+    # --- the order flow's state and dates --- #
+
+    def test_progress_lives_in_the_orders_sync_state(self):
+        self.sync()
+        state = self.env["etsy.sync.state"].search(
+            [("shop_id", "=", self.etsy_shop.id), ("flow", "=", "orders")])
+        self.assertTrue(state.watermark)
+        self.assertEqual(self.etsy_shop.last_order_sync, state.watermark)
+        self.etsy_shop.last_order_sync = False
+        self.assertFalse(state.watermark, "set by hand, it moves the flow's watermark")
+
+    def test_confirming_by_hand_keeps_etsys_date(self):
+        self.sync()
+        order = self.order_of(self.seed["processing"])
+        self.assertEqual(order.state, "draft")
+        order.action_confirm()
+        created = epoch_to_datetime(self.receipt("processing")["created_timestamp"])
+        self.assertEqual(order.date_order, created)
