@@ -129,12 +129,19 @@ class Bench:
                 "client_order_ref": str(receipt["receipt_id"]),
             }
         )
-        # The same status handling as the connector: paid receipts confirmed, cancelled ones not.
+        # The same status handling as the connector: paid receipts confirmed, cancelled ones not,
+        # and the delivery of a receipt Etsy already shipped validated (the shop's default).
         if receipt["status"] == "canceled":
             order._action_cancel()
         elif receipt["is_paid"]:
             order.action_confirm()
             order.date_order = self.odoo.fields.Datetime.now()
+            if receipt["is_shipped"]:
+                for picking in order.picking_ids:
+                    for move in picking.move_ids:
+                        move.quantity = move.product_uom_qty
+                        move.picked = True
+                    picking.button_validate()
 
 
 def main(argv):
@@ -158,6 +165,7 @@ def main(argv):
         shop_domain = [("etsy_shop_id", "=", bench.shop.id)]
         receipts_after_warmup = env["sale.order"].search_count(shop_domain)
         conn_s, conn_q, log = bench.measure(bench.connector_import)
+        env.cr.commit()  # a new snapshot: the run committed on a cursor of its own
         imported = env["sale.order"].search_count(shop_domain) - receipts_after_warmup
         issues = env["etsy.receipt.issue"].search([("shop_id", "=", bench.shop.id)])
         reasons = issues.mapped("reason")
@@ -182,7 +190,7 @@ def main(argv):
     for reason in sorted(set(reasons))[:5]:
         print(f"  failure    : {reason}")
     print(
-        f"  ratio      : {conn_rate / base_rate:.2f} (goal >= 0.8); query overhead "
+        f"  ratio      : {conn_rate / base_rate:.2f} (goal >= 1.00); query overhead "
         f"{conn_q / max(imported, 1) - base_q / n:+.1f}/order (goal <= +15)"
     )
     return 0

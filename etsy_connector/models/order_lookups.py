@@ -29,8 +29,9 @@ class BatchLookups:
         Partner = env["res.partner"]
         etsy_ids = {r.buyer_user_id for r in receipts if r.buyer_user_id}
         self.buyers_by_etsy_id = {}
-        for partner in Partner.search([("etsy_buyer_user_id", "in", list(etsy_ids))]):
-            self.buyers_by_etsy_id.setdefault(partner.etsy_buyer_user_id, partner)
+        if etsy_ids:
+            for partner in Partner.search([("etsy_buyer_user_id", "in", list(etsy_ids))]):
+                self.buyers_by_etsy_id.setdefault(partner.etsy_buyer_user_id, partner)
         emails = {r.buyer_email.lower() for r in receipts
                   if r.buyer_email and r.buyer_user_id not in self.buyers_by_etsy_id}
         self.buyers_by_email = {}

@@ -33,8 +33,12 @@ class OrderWriter:
 
     def lookups(self, receipts):
         """The batch's lookups (read again after a rollback emptied the flow's cache)."""
-        key = ("batch", tuple(receipt.receipt_id for receipt in receipts))
-        return self.flow.cache.fetch(key, lambda: BatchLookups(self, receipts))
+        ids = tuple(receipt.receipt_id for receipt in receipts)
+        batch_ids, lookups = self.flow.cache.get("batch", ((), None))
+        if batch_ids != ids:
+            lookups = BatchLookups(self, receipts)
+            self.flow.cache["batch"] = (ids, lookups)
+        return lookups
 
     # === ONE RECEIPT === #
 
