@@ -71,7 +71,9 @@ class Bench:
         self.shop.last_order_sync = False
         # The run works on a cursor of its own: it must see (and not wait for) this write.
         self.env.cr.commit()
-        return self.shop._sync_etsy_orders(trigger="cron")
+        log = self.shop._sync_etsy_orders(trigger="cron")
+        self.env.cr.commit()  # a new snapshot: the run committed on a cursor of its own
+        return log
 
     # --- the baseline: the same orders with the bare ORM --- #
 
@@ -165,7 +167,6 @@ def main(argv):
         shop_domain = [("etsy_shop_id", "=", bench.shop.id)]
         receipts_after_warmup = env["sale.order"].search_count(shop_domain)
         conn_s, conn_q, log = bench.measure(bench.connector_import)
-        env.cr.commit()  # a new snapshot: the run committed on a cursor of its own
         imported = env["sale.order"].search_count(shop_domain) - receipts_after_warmup
         issues = env["etsy.receipt.issue"].search([("shop_id", "=", bench.shop.id)])
         reasons = issues.mapped("reason")
