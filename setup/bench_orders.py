@@ -8,10 +8,13 @@ Prints orders/s, SQL queries per order and Etsy API calls for both; asserts noth
 import sys
 import time
 from decimal import Decimal
+from pathlib import Path
 
 from bench_common import argument_parser, connected_shop, odoo_env
 
 WARMUP = 20
+# The sandbox lives beside the addon, at the repository's root.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 
 def parse_args(argv):
@@ -66,8 +69,10 @@ class Bench:
     def connector_import(self):
         # Generated receipts are spread over the last 60 days: read the whole history.
         self.shop.last_order_sync = False
-        log = self.shop._sync_etsy_orders(trigger="cron")
+        # The run works on a cursor of its own: it must see (and not wait for) this write.
         self.env.cr.commit()
+        log = self.shop._sync_etsy_orders(trigger="cron")
+        self.env.cr.commit()  # a new snapshot: the run committed on a cursor of its own
         return log
 
     # --- the baseline: the same orders with the bare ORM --- #
@@ -126,12 +131,19 @@ class Bench:
                 "client_order_ref": str(receipt["receipt_id"]),
             }
         )
-        # The same status handling as the connector: paid receipts confirmed, cancelled ones not.
+        # The same status handling as the connector: paid receipts confirmed, cancelled ones not,
+        # and the delivery of a receipt Etsy already shipped validated (the shop's default).
         if receipt["status"] == "canceled":
             order._action_cancel()
         elif receipt["is_paid"]:
             order.action_confirm()
             order.date_order = self.odoo.fields.Datetime.now()
+            if receipt["is_shipped"]:
+                for picking in order.picking_ids:
+                    for move in picking.move_ids:
+                        move.quantity = move.product_uom_qty
+                        move.picked = True
+                    picking.button_validate()
 
 
 def main(argv):
@@ -179,7 +191,7 @@ def main(argv):
     for reason in sorted(set(reasons))[:5]:
         print(f"  failure    : {reason}")
     print(
-        f"  ratio      : {conn_rate / base_rate:.2f} (goal >= 0.8); query overhead "
+        f"  ratio      : {conn_rate / base_rate:.2f} (goal >= 1.00); query overhead "
         f"{conn_q / max(imported, 1) - base_q / n:+.1f}/order (goal <= +15)"
     )
     return 0

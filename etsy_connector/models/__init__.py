@@ -11,6 +11,9 @@ from . import etsy_binding
 from . import etsy_shop_inventory
 from . import etsy_product_builder
 from . import product
+from . import order_lookups
+from . import order_writer
+from . import flow_orders
 from . import etsy_receipt_issue
 from . import etsy_order_importer
 from . import etsy_receipt_import_wizard

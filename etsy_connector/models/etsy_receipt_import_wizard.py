@@ -1,4 +1,4 @@
-from odoo import _, fields, models
+from odoo import fields, models
 from odoo.exceptions import UserError
 
 
@@ -17,12 +17,13 @@ class EtsyReceiptImportWizard(models.TransientModel):
         self.ensure_one()
         receipt_id = (self.receipt_id or "").strip().lstrip("#")
         if not receipt_id.isdigit():
-            raise UserError(_("An Etsy receipt ID is a number, such as 3012345678."))
+            raise UserError(self.env._("An Etsy receipt ID is a number, such as 3012345678."))
         order, _log = self.shop_id.import_receipt_by_id(receipt_id)
         if not order:
             return self.shop_id._etsy_notification(
-                _(
-                    "Receipt %s could not be imported; the reason is in 'Receipts to fix'.",
+                self.env._(
+                    "Receipt %s could not be imported: the reason is in the order sync's log "
+                    "(Etsy > Sync Logs), and in 'Receipts to fix' when Etsy sent it.",
                     receipt_id,
                 ),
                 "warning",

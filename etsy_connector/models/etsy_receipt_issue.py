@@ -1,18 +1,17 @@
-"""Receipts that could not be imported: kept with their reason, retried with backoff."""
+"""Receipts that could not be imported: kept with their reason, retried with backoff.
 
-import datetime
-import logging
+The order flow (`flow_orders.py`) records a receipt here when it fails, retries the due ones
+one by one, and resolves them once imported. A receipt Etsy no longer has is closed.
+"""
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from ..etsy.errors import EtsyError
+from ..const import retry_delay
+from ..etsy.errors import EtsyError, EtsyNotFoundError
+from .etsy_run import run_flow
+from .flow_orders import OrderImport
 
-_logger = logging.getLogger(__name__)
-
-RETRY_BASE = datetime.timedelta(minutes=10)
-RETRY_MAX = datetime.timedelta(days=1)
-RETRIES_PER_RUN = 20
 # Personal data a diagnosis does not need stays out of the stored payload.
 PAYLOAD_DROPPED_KEYS = (
     "name",
@@ -41,7 +40,8 @@ class EtsyReceiptIssue(models.Model):
     company_id = fields.Many2one(related="shop_id.company_id", store=True, index=True)
     etsy_receipt_id = fields.Char(string="Etsy receipt", required=True, index=True)
     state = fields.Selection(
-        [("pending", "To retry"), ("resolved", "Imported"), ("ignored", "Ignored")],
+        [("pending", "To retry"), ("resolved", "Imported"), ("ignored", "Ignored"),
+         ("gone", "Not on Etsy")],
         default="pending",
         required=True,
         index=True,
@@ -63,21 +63,39 @@ class EtsyReceiptIssue(models.Model):
     @api.model
     def _record(self, shop, receipt, exc):
         """Remember a failed receipt (or count one more failed attempt)."""
-        receipt_id = str(receipt.get("receipt_id") or "?")
+        issue = self._record_attempt(shop, str(receipt.get("receipt_id") or "?"), exc)
+        issue.payload = {k: v for k, v in receipt.items() if k not in PAYLOAD_DROPPED_KEYS}
+        return issue
+
+    @api.model
+    def _record_attempt(self, shop, receipt_id, exc):
         issue = self.search([("shop_id", "=", shop.id), ("etsy_receipt_id", "=", receipt_id)])
         attempts = issue.attempts + 1 if issue else 1
         values = {
             "state": "pending",
             "reason": shop._etsy_redact(self._reason(exc)),
             "attempts": attempts,
-            "next_retry_at": fields.Datetime.now()
-            + min(RETRY_BASE * 2 ** (attempts - 1), RETRY_MAX),
-            "payload": {k: v for k, v in receipt.items() if k not in PAYLOAD_DROPPED_KEYS},
+            "next_retry_at": fields.Datetime.now() + retry_delay(attempts),
         }
         if issue:
             issue.write(values)
             return issue
         return self.create({"shop_id": shop.id, "etsy_receipt_id": receipt_id, **values})
+
+    @api.model
+    def _fetch_failed(self, shop, receipt_id, exc):
+        """Etsy did not give a receipt waiting here: close it if Etsy no longer has it, else
+        try again later (a receipt asked for by id and never recorded stays unrecorded)."""
+        issue = self.search([("shop_id", "=", shop.id), ("etsy_receipt_id", "=", str(receipt_id)),
+                             ("state", "=", "pending")])
+        if not issue:
+            return
+        if isinstance(exc, EtsyNotFoundError):
+            issue.write({"state": "gone", "next_retry_at": False, "reason": self.env._(
+                "Etsy no longer has this receipt (it answered 'not found'): there is nothing to "
+                "import. Check the order on Etsy if you expected one.")})
+            return
+        self._record_attempt(shop, issue.etsy_receipt_id, exc)
 
     @api.model
     def _reason(self, exc):
@@ -86,42 +104,33 @@ class EtsyReceiptIssue(models.Model):
         return str(exc) or type(exc).__name__
 
     @api.model
-    def _resolve(self, shop, receipt_id, order):
-        issue = self.search(
-            [
-                ("shop_id", "=", shop.id),
-                ("etsy_receipt_id", "=", str(receipt_id)),
-                ("state", "=", "pending"),
-            ]
-        )
-        if issue:
-            issue.write({"state": "resolved", "sale_order_id": order.id if order else False})
+    def _resolve(self, shop, orders):
+        """The receipts of `orders` ``{receipt id: sale.order}`` are imported."""
+        if not orders:
+            return
+        issues = self.search([("shop_id", "=", shop.id), ("state", "=", "pending"),
+                              ("etsy_receipt_id", "in", list(orders))])
+        for issue in issues:
+            issue.write({"state": "resolved", "sale_order_id": orders[issue.etsy_receipt_id].id})
 
     @api.model
-    def _retry_due(self, shop, client, log):
-        """Re-fetch and re-import the receipts whose backoff has elapsed."""
-        due = self.search(
-            [
-                ("shop_id", "=", shop.id),
-                ("state", "=", "pending"),
-                ("next_retry_at", "<=", fields.Datetime.now()),
-            ],
-            order="next_retry_at",
-            limit=RETRIES_PER_RUN,
-        )
-        for issue in due:
-            receipt = client.get_shop_receipt(shop.etsy_shop_id, issue.etsy_receipt_id)
-            shop._etsy_import_one(receipt, log)
+    def _due(self, shop, limit):
+        """The pending receipts of `shop` whose backoff has elapsed, the longest waiting first."""
+        return self.search([("shop_id", "=", shop.id), ("state", "=", "pending"),
+                            ("next_retry_at", "<=", fields.Datetime.now())],
+                           order="next_retry_at", limit=limit)
 
     def action_retry(self):
         """'Retry' button: fetch each receipt again from Etsy and import it now."""
         imported = 0
-        for issue in self.filtered(lambda i: i.state == "pending"):
-            order, _log = issue.shop_id.import_receipt_by_id(issue.etsy_receipt_id)
-            imported += bool(order)
+        by_shop = self.filtered(lambda i: i.state == "pending").grouped("shop_id")
+        for shop, issues in by_shop.items():
+            _log, orders = run_flow(shop.sudo(), OrderImport, "manual",
+                                    receipt_ids=issues.mapped("etsy_receipt_id"))
+            imported += len(orders or {})
         failed = len(self) - imported
         return self.env["etsy.shop"]._etsy_notification(
-            _(
+            self.env._(
                 "Retried %(count)s receipt(s): %(ok)s imported, %(ko)s still failing (see the "
                 "reason on each).",
                 count=len(self),
@@ -137,5 +146,5 @@ class EtsyReceiptIssue(models.Model):
     def action_open_order(self):
         self.ensure_one()
         if not self.sale_order_id:
-            raise UserError(_("This receipt has not been imported yet."))
+            raise UserError(self.env._("This receipt has not been imported yet."))
         return self.sale_order_id.get_formview_action()

@@ -1,28 +1,16 @@
-"""Order import settings and the `_sync_etsy_orders` flow of an Etsy shop."""
+"""Order import settings of an Etsy shop and the entry points of its order flow.
+
+The flow itself is `flow_orders.OrderImport`; its progress (watermark, recheck offset) lives in
+the shop's "orders" sync state row, shown here as `last_order_sync` and `order_recheck_offset`.
+"""
 
 import datetime
-import logging
 
-from odoo import _, fields, models
-from odoo.exceptions import UserError
+from odoo import fields, models
 
-from ..etsy.errors import EtsyOffsetLimitError
-from ..etsy.money import datetime_to_epoch
-from .etsy_order_importer import RunCache
-
-_logger = logging.getLogger(__name__)
-
-# Etsy's modified times and ours are not the same clock: re-read a margin before the watermark.
-ORDER_WINDOW_OVERLAP = datetime.timedelta(minutes=15)
-ORDERS_PER_COMMIT = 25
-# Cancellations and refunds do not move Etsy's modified time: re-read recent receipts, a few
-# pages (of PAGE_SIZE) per run, so the cost stays fixed whatever the shop's volume.
-RECHECK_DAYS = 60
-RECHECK_PAGES = 2
-PAGE_SIZE = 100
-# A window holding more receipts than Etsy lists (12,000) is read in slices of at most this.
-MAX_WINDOW_SLICE = datetime.timedelta(days=30)
-MIN_WINDOW_SLICE = datetime.timedelta(hours=1)
+from ..const import DEFAULT_IMPORT_DAYS
+from .etsy_run import run_flow
+from .flow_orders import OrderImport
 
 
 class EtsyShop(models.Model):
@@ -42,7 +30,7 @@ class EtsyShop(models.Model):
     )
     import_orders_since = fields.Datetime(
         string="Import orders since",
-        default=lambda self: fields.Datetime.now() - datetime.timedelta(days=30),
+        default=lambda self: fields.Datetime.now() - datetime.timedelta(days=DEFAULT_IMPORT_DAYS),
         help="The first sync imports receipts changed since this date; later syncs continue "
              "from the last one.",
     )
@@ -82,8 +70,19 @@ class EtsyShop(models.Model):
         help="Create Odoo products for Etsy listings that match none (off: unmatched items use "
              "the placeholder and are flagged).",
     )
+    shipped_receipt_policy = fields.Selection(
+        [("validate", "Validate the delivery as shipped"), ("none", "Create no delivery")],
+        string="Receipts already shipped", default="validate", required=True,
+        help="A receipt Etsy already shows as shipped when it is imported (a backfill, a "
+             "shipment made on Etsy): its goods have left. Validate its delivery, so stock and "
+             "the quantities published on Etsy follow, or create none. Said on the order.",
+    )
+    last_order_sync = fields.Datetime(
+        compute="_compute_order_sync_state", inverse="_inverse_last_order_sync",
+        string="Last Order Sync", copy=False,
+        help="Orders changed on Etsy up to this moment have been imported.")
     order_recheck_offset = fields.Integer(
-        copy=False, readonly=True,
+        compute="_compute_order_sync_state",
         help="Where the re-reading of recent receipts (cancellations, refunds) continues.")
     order_ids = fields.One2many("sale.order", "etsy_shop_id", string="Etsy orders")
     order_count = fields.Integer(compute="_compute_order_counts", compute_sudo=True)
@@ -107,33 +106,18 @@ class EtsyShop(models.Model):
             shop.attention_count = flagged.get(shop, 0)
             shop.receipt_issue_count = issues.get(shop, 0)
 
-    # === HELPERS USED BY THE IMPORTER === #
+    def _compute_order_sync_state(self):
+        State = self.env["etsy.sync.state"]
+        watermarks = State._value(self, "orders", "watermark")
+        offsets = State._value(self, "orders", "offset")
+        for shop in self:
+            shop.last_order_sync = watermarks.get(shop.id, False)
+            shop.order_recheck_offset = offsets.get(shop.id, 0)
 
-    def _etsy_pricelist(self, currency):
-        """The shop company's 'Etsy <CUR>' pricelist, created on first use."""
-        self.ensure_one()
-        Pricelist = self.env["product.pricelist"].sudo()
-        domain = [("currency_id", "=", currency.id),
-                  ("company_id", "in", [self.company_id.id, False])]
-        pricelist = Pricelist.search(domain + [("name", "=", f"Etsy {currency.name}")], limit=1)
-        return pricelist or Pricelist.create({
-            "name": f"Etsy {currency.name}",
-            "currency_id": currency.id,
-            "company_id": self.company_id.id,
-        })
-
-    def _etsy_vat_tax(self, low, high, rate):
-        """The price-excluded percent sales tax between `low` and `high` %, nearest to `rate`."""
-        self.ensure_one()
-        taxes = self.env["account.tax"].search([
-            ("company_id", "=", self.company_id.id),
-            ("type_tax_use", "=", "sale"),
-            ("amount_type", "=", "percent"),
-            ("price_include", "=", False),
-            ("amount", ">=", low - 0.01),
-            ("amount", "<=", high + 0.01),
-        ])
-        return taxes.sorted(lambda tax: abs(tax.amount - rate))[:1]
+    def _inverse_last_order_sync(self):
+        # Set by hand to re-read the history (empty) or to skip it: the order flow's watermark.
+        for shop in self:
+            self.env["etsy.sync.state"]._for(shop, "orders").watermark = shop.last_order_sync
 
     # === BUTTONS === #
 
@@ -159,170 +143,37 @@ class EtsyShop(models.Model):
     # === THE ORDER SYNC === #
 
     def _sync_etsy_orders(self, trigger="cron"):
-        """Import receipts changed since the last sync, then re-check recent open ones.
-
-        Runs under a per-shop lock; commits every few receipts (outside tests) so a crash loses
-        nothing, and only advances `last_order_sync` past receipts that are committed.
-        """
-        self.ensure_one()
-        shop = self.sudo().with_company(self.company_id)
-        with shop._etsy_lock("orders") as acquired:
-            if acquired:
-                return shop._etsy_run_order_sync(trigger)
-        if trigger == "manual":
-            raise UserError(_("An order sync of %s is already running: wait for it to finish, "
-                              "its log shows the progress.", shop.name))
-        _logger.info("Etsy order sync of shop %s skipped: another one is running", shop.id)
-        return None
-
-    def _etsy_run_order_sync(self, trigger):
-        # A fresh snapshot now that the lock is held: a run that just ended elsewhere may have
-        # moved `last_order_sync` after this transaction began (REPEATABLE READ would refuse
-        # our update of that row at the end).
-        self._etsy_commit()
-        started = fields.Datetime.now()
-        limit_note = _("Etsy's daily API limit is reached: the next run continues where this "
-                       "one stopped.")
-        with self._etsy_sync_frame("orders", trigger, limit_note,
-                                   self._etsy_order_summary) as (log, client):
-            cache = RunCache()
-            self._etsy_import_window(client, log, started, cache)
-            self.env["etsy.receipt.issue"]._retry_due(self, client, log)
-            self._etsy_recheck_recent(client, log, cache)
-        return log
-
-    def _etsy_order_summary(self, log, _client=None):
-        counts = log.counts
-        return _("%(fetched)s receipts read from Etsy: %(created)s orders created, %(updated)s "
-                 "updated, %(skipped)s unchanged, %(failed)s failed.", fetched=counts["fetched"],
-                 created=counts["created"], updated=counts["updated"],
-                 skipped=counts["skipped"], failed=counts["failed"])
-
-    def _etsy_order_window_start(self):
-        if self.last_order_sync:
-            return self.last_order_sync - ORDER_WINDOW_OVERLAP
-        return self.import_orders_since or fields.Datetime.now() - datetime.timedelta(days=30)
-
-    def _etsy_import_window(self, client, log, started, cache):
-        """Receipts modified since the watermark, oldest first, committed in small batches."""
-        watermark = self.last_order_sync
-        Importer = self.env["etsy.order.importer"]
-        receipts = self._etsy_changed_receipts(client, self._etsy_order_window_start())
-        for done, receipt in enumerate(receipts, start=1):
-            cache.fetch("window_receipts", set).add(str(receipt.get("receipt_id")))
-            log.count("fetched")
-            self._etsy_import_one(receipt, log, cache)
-            watermark = max(filter(None, [watermark, Importer._receipt_updated_at(receipt)]),
-                            default=watermark)
-            if done % ORDERS_PER_COMMIT == 0:
-                self._etsy_commit_progress(watermark)
-        # The whole window is done: next run starts from when this one started.
-        self._etsy_commit_progress(max(filter(None, [watermark, started])))
-
-    def _etsy_changed_receipts(self, client, since):
-        """Receipts modified since `since`, oldest first, each once.
-
-        Etsy lists at most 12,000 records per query: a larger window (a long backfill) is read
-        in time slices, halved until each fits.
-        """
-        seen, start, span = set(), since, None  # span None: the whole window at once
-        now = fields.Datetime.now()
-        while start < now:
-            end = min(start + span, now) if span else None
-            filters = {"min_last_modified": datetime_to_epoch(start),
-                       "sort_on": "updated", "sort_order": "asc"}
-            if end:
-                filters["max_last_modified"] = datetime_to_epoch(end)
-            try:
-                for receipt in client.iter_shop_receipts(self.etsy_shop_id, **filters):
-                    if receipt.get("receipt_id") not in seen:
-                        seen.add(receipt.get("receipt_id"))
-                        yield receipt
-            except EtsyOffsetLimitError:
-                span = (end - start) / 2 if span else MAX_WINDOW_SLICE
-                if span < MIN_WINDOW_SLICE:
-                    raise
-                continue
-            if not end:
-                return
-            start = end
-
-    def _etsy_import_one(self, receipt, log, cache=None):
-        """Import one receipt in a savepoint; a failure is recorded and retried later."""
-        Importer = self.env["etsy.order.importer"]
-        cache = RunCache() if cache is None else cache
-        receipt_ref = _("receipt %s", receipt.get("receipt_id"))
-        try:
-            with self.env.cr.savepoint():
-                outcome, order = Importer._import_receipt(self, receipt, cache)
-        except Exception as exc:  # noqa: BLE001 - one bad receipt never stops the batch
-            cache.clear()  # it may hold records the savepoint just rolled back
-            _logger.info("Etsy receipt %s of shop %s not imported: %s",
-                         receipt.get("receipt_id"), self.id, type(exc).__name__)
-            self.env["etsy.receipt.issue"]._record(self, receipt, exc)
-            log.failure(receipt_ref, exc, etsy_id=receipt.get("receipt_id"))
-            return None
-        pending = cache.fetch("pending_issues", lambda: set(
-            self.env["etsy.receipt.issue"].search([
-                ("shop_id", "=", self.id), ("state", "=", "pending"),
-            ]).mapped("etsy_receipt_id")))
-        if str(receipt.get("receipt_id")) in pending:
-            self.env["etsy.receipt.issue"]._resolve(self, receipt.get("receipt_id"), order)
-        log.count("skipped" if outcome == "unchanged" else outcome)
-        return order
-
-    def _etsy_recheck_recent(self, client, log, cache):
-        """Re-read the last RECHECK_DAYS days of receipts, RECHECK_PAGES pages per run.
-
-        Etsy does not move a receipt's modified time when it is cancelled or refunded, so the
-        window misses those; this walks the recent receipts page by page, run after run (the
-        offset is kept on the shop), and brings known orders in step. Unknown receipts are left
-        to the window, which respects 'Import orders since'.
-        """
-        offset = self.order_recheck_offset
-        filters = {"min_created": datetime_to_epoch(
-            fields.Datetime.now() - datetime.timedelta(days=RECHECK_DAYS)),
-            "sort_on": "created", "sort_order": "asc", "limit": PAGE_SIZE}
-        for _page in range(RECHECK_PAGES):
-            page = client.request("getShopReceipts", "GET",
-                                  f"/shops/{int(self.etsy_shop_id)}/receipts",
-                                  params={**filters, "offset": offset}) or {}
-            results = page.get("results") or []
-            known = set(self.env["sale.order"].search([
-                ("etsy_shop_id", "=", self.id),
-                ("etsy_receipt_id", "in", [str(r.get("receipt_id")) for r in results]),
-            ]).mapped("etsy_receipt_id"))
-            # Receipts this run's window just imported need no second look.
-            known -= cache.fetch("window_receipts", set)
-            for receipt in results:
-                if str(receipt.get("receipt_id")) in known:
-                    log.count("fetched")
-                    self._etsy_import_one(receipt, log, cache)
-            offset += len(results)
-            if len(results) < PAGE_SIZE:
-                offset = 0
-                break
-        self.order_recheck_offset = offset
-
-    def _etsy_commit_progress(self, watermark):
-        if watermark and (not self.last_order_sync or watermark > self.last_order_sync):
-            self.last_order_sync = watermark
-        self._etsy_commit()
+        """Import receipts changed since the last sync, retry the failed ones, re-check recent
+        ones; returns the run's log (None when another run of this shop held the lock)."""
+        return run_flow(self.sudo(), OrderImport, trigger)[0]
 
     def import_receipt_by_id(self, receipt_id):
-        """Fetch one receipt from Etsy and import it now (the 'Import receipt' wizard)."""
-        self.ensure_one()
-        shop = self.sudo().with_company(self.company_id)
-        with shop._etsy_lock("orders") as acquired:
-            if not acquired:
-                raise UserError(_("An order sync of %s is running: try again when it is done.",
-                                  shop.name))
-            with shop.env["etsy.sync.log"]._open(shop, "orders", trigger="manual") as log:
-                client = shop._etsy_client()
-                try:
-                    receipt = client.get_shop_receipt(shop.etsy_shop_id, receipt_id)
-                    log.count("fetched")
-                    return shop._etsy_import_one(receipt, log), log
-                finally:
-                    log.api_calls = client.call_count
+        """Fetch one receipt from Etsy and import it now: ``(sale order or empty, log)``."""
+        log, orders = run_flow(self.sudo(), OrderImport, "manual", receipt_ids=[receipt_id])
+        return self.env["sale.order"].browse((orders or {}).get(str(receipt_id))), log
 
+    # TRANSITIONAL: the stock push of `etsy_shop_inventory.py` imports new orders through these
+    # until its flow runs `run_flow(shop, OrderImport, trigger, window_only=True)` instead.
+
+    def _etsy_import_window(self, client, log, _started, _cache):
+        flow = OrderImport(_LegacyFrame(self, client, log), window_only=True)
+        flow.execute()
+        log.message = flow.summary()
+
+    def _etsy_order_summary(self, log):
+        return log.message
+
+
+class _LegacyFrame:
+    """TRANSITIONAL: just enough of `etsy_run.RunFrame` for the old stock push frame."""
+
+    def __init__(self, shop, client, log):
+        self.env, self.shop, self.client, self.log = shop.env, shop, client, log
+        self.state = shop.env["etsy.sync.state"]._for(shop, "orders")
+        self.trigger = "cron"
+
+    def commit(self):
+        self.shop._etsy_commit()
+
+    def record_failure(self, record_ref, exc, etsy_id=None):
+        self.log.failure(record_ref, exc, etsy_id=etsy_id)

@@ -1,8 +1,8 @@
+"""Etsy fields of sale orders and their lines, and what the order import does to an order."""
+
 from markupsafe import Markup
 
-from odoo import _, api, fields, models
-
-FINAL_ETSY_STATUSES = ("canceled", "fully refunded", "completed")
+from odoo import fields, models
 
 
 class SaleOrder(models.Model):
@@ -51,37 +51,60 @@ class SaleOrder(models.Model):
         return any(picking.state == "done" and picking.picking_type_code == "outgoing"
                    for picking in self.picking_ids)
 
-    def _etsy_cancel_from_etsy(self):
-        """Etsy cancelled the receipt: cancel the order unless goods already left."""
+    def _etsy_cancel_from_etsy(self, reason):
+        """Etsy cancelled (or refunded) the receipt: cancel the order unless goods already left.
+
+        `reason` is said on the order's chatter.
+        """
         self.ensure_one()
         if self.state == "cancel":
             return False
         if self._etsy_has_delivered_goods():
-            self._etsy_flag(_("Cancelled on Etsy after goods were delivered: handle the return."))
+            self._etsy_flag(self.env._("Cancelled on Etsy after goods were delivered: handle "
+                                       "the return."))
             return True
         self._action_cancel()
-        self.message_post(body=_("Cancelled because the receipt was cancelled on Etsy."))
+        self.message_post(body=reason)
         return True
 
-    def _etsy_note_refunds(self, refunds, total, currency):
-        """Post one chatter note per refund not seen before, and flag the order."""
+    def _etsy_note_refunds(self, refunds, total):
+        """Post one chatter note per refund not seen before, and flag the order.
+
+        `refunds`: the receipt's refunds in Etsy's order (`etsy.receipt.Refund`), `total` their sum.
+        """
         self.ensure_one()
         new = refunds[self.etsy_refund_count:]
         if not new:
             return False
         for refund in new:
             self.message_post(body=Markup("%s<br/>%s") % (
-                _("Refund on Etsy: %(amount)s %(currency)s",
-                  amount=refund["amount"], currency=currency),
-                refund.get("reason") or "",
+                self.env._("Refund on Etsy: %(amount)s %(currency)s", amount=refund.amount,
+                           currency=self.currency_id.name),
+                refund.reason,
             ))
         self.write({"etsy_refund_count": len(refunds), "etsy_refund_total": total})
-        self._etsy_flag(_("Refunded on Etsy: issue a credit note if the order was invoiced."))
+        self._etsy_flag(self.env._("Refunded on Etsy: issue a credit note if the order was "
+                                   "invoiced."))
         return True
 
-    @api.model
-    def _etsy_is_final_status(self, status):
-        return (status or "") in FINAL_ETSY_STATUSES
+    def _etsy_note_shipped_before_import(self, policy):
+        """Say on the order what became of its delivery, Etsy having shipped it already."""
+        if policy == "none":
+            body = self.env._("Etsy showed this order as shipped when it was imported: no "
+                              "delivery was created (shop setting 'Receipts already shipped').")
+        else:
+            body = self.env._("Etsy showed this order as shipped when it was imported: its "
+                              "delivery was validated as shipped (shop setting 'Receipts already "
+                              "shipped').")
+        for order in self:
+            order.message_post(body=body)
+
+    def _prepare_confirmation_values(self):
+        # An Etsy order was placed when the buyer bought on Etsy, not when Odoo confirms it.
+        values = super()._prepare_confirmation_values()
+        if self and all(self.mapped("etsy_shop_id")):
+            values.pop("date_order", None)
+        return values
 
 
 class SaleOrderLine(models.Model):
@@ -95,8 +118,17 @@ class SaleOrderLine(models.Model):
         string="Unmatched Etsy item", copy=False,
         help="No Odoo product matched this Etsy item; it uses the placeholder product.",
     )
+    etsy_is_digital = fields.Boolean(
+        string="Etsy download", copy=False, readonly=True,
+        help="A digital item: Etsy delivers the download, Odoo creates no delivery for it.",
+    )
 
     _sql_constraints = [
         ("etsy_transaction_unique", "unique(etsy_shop_id, etsy_transaction_id)",
          "This Etsy transaction was already imported for this shop."),
     ]
+
+    def _action_launch_stock_rule(self, previous_product_uom_qty=False):
+        # Whatever product a download is matched to, nothing leaves the warehouse for it.
+        physical = self.filtered(lambda line: not line.etsy_is_digital)
+        return super(SaleOrderLine, physical)._action_launch_stock_rule(previous_product_uom_qty)

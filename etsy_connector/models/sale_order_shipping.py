@@ -2,13 +2,15 @@
 
 Each receipt transaction carries Etsy's ``expected_ship_date``. It is kept on the order line, and
 becomes the scheduled date and deadline of the open deliveries when the order is confirmed (by
-the import or by hand) and whenever a re-read receipt brings another date.
+the import or by hand) and whenever a re-read receipt brings another date (the order writer,
+`order_writer.py`, gives the dates: none for downloads, which are not shipped).
 """
 
 from odoo import fields, models
 
 from ..const import CLOSED_PICKING_STATES
 from ..etsy.money import epoch_to_datetime
+from ..etsy.receipt import receipt_status
 
 
 class SaleOrderLine(models.Model):
@@ -30,9 +32,8 @@ class SaleOrder(models.Model):
 
     def _etsy_note_shipped(self, receipt):
         """Etsy's answer to a shipment is the receipt: keep its shipped flag and status."""
-        Importer = self.env["etsy.order.importer"]
         self.write({"etsy_is_shipped": bool(receipt.get("is_shipped")),
-                    "etsy_status": Importer._receipt_status(receipt)})
+                    "etsy_status": receipt_status(receipt)})
 
     def _etsy_update_ship_by(self, dates):
         """Take Etsy's ship-by dates ``{transaction id: datetime}``; True if one changed."""
@@ -58,26 +59,3 @@ class SaleOrder(models.Model):
             for picking in deliveries:
                 lines = picking.move_ids.sale_line_id.filtered("etsy_ship_by") or dated
                 picking._etsy_set_ship_by(min(lines.mapped("etsy_ship_by")))
-
-
-class EtsyOrderImporter(models.AbstractModel):
-    _inherit = "etsy.order.importer"
-
-    def _transaction_line(self, shop, tx, *args, **kwargs):
-        values = super()._transaction_line(shop, tx, *args, **kwargs)
-        values["etsy_ship_by"] = self._transaction_ship_by(tx)
-        return values
-
-    def _update_order(self, shop, order, receipt):
-        # Ship-by dates move without Etsy touching the receipt's modified time: compare each.
-        dates = {str(tx["transaction_id"]): self._transaction_ship_by(tx)
-                 for tx in receipt.get("transactions") or []}
-        ship_by_changed = order._etsy_update_ship_by(dates)
-        return super()._update_order(shop, order, receipt) or ship_by_changed
-
-    def _transaction_ship_by(self, tx):
-        # Downloads are not shipped: their date would only make a delivery look late.
-        stamp = tx.get("expected_ship_date")
-        if not stamp or tx.get("is_digital"):
-            return False
-        return epoch_to_datetime(stamp)

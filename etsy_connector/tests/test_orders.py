@@ -3,19 +3,23 @@
 import datetime
 from unittest.mock import patch
 
-from odoo import SUPERUSER_ID, api, fields
+from odoo import fields
 from odoo.exceptions import UserError
 from odoo.sql_db import db_connect
 from odoo.tests import tagged
 
 from ..etsy.money import epoch_to_datetime
 from ..models.etsy_binding import property_key
-from ..models.etsy_order_importer import EtsyOrderImporter
+from ..models.etsy_run import flow_lock_key
+from ..models.order_writer import OrderWriter
 from .sandbox_common import SandboxCase
 
+RUN_LOGGER = "odoo.addons.etsy_connector.models.etsy_run"
 
-@tagged("post_install", "-at_install")
-class TestOrderImport(SandboxCase):
+
+class OrdersCase(SandboxCase):
+    """The seeded shop, two storable products its receipts match by SKU, and VAT taxes."""
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -60,6 +64,9 @@ class TestOrderImport(SandboxCase):
     def receipt(self, name):
         return self.sandbox.receipt(self.seed[name])
 
+
+@tagged("post_install", "-at_install")
+class TestOrderImport(OrdersCase):
     # --- the seeded shop, receipt by receipt --- #
 
     def test_every_seed_receipt_becomes_one_order(self):
@@ -371,15 +378,17 @@ class TestOrderImport(SandboxCase):
     def test_quarantined_receipt_is_retried_by_later_runs_after_backoff(self):
         listing_id = self.receipt("us_tax")["transactions"][0]["listing_id"]
         bad = self.sandbox.buy(listing_id)
-        original = EtsyOrderImporter._import_receipt
+        original = OrderWriter.write
 
-        def fail_for_bad(importer, shop, receipt, cache=None):
-            if receipt["receipt_id"] == bad["receipt_id"]:
+        def fail_for_bad(writer, receipt, lookups):
+            if receipt.receipt_id == str(bad["receipt_id"]):
                 raise ValueError("Etsy sent a receipt Odoo cannot read")
-            return original(importer, shop, receipt, cache)
+            return original(writer, receipt, lookups)
 
-        with patch.object(EtsyOrderImporter, "_import_receipt", fail_for_bad):
+        with patch.object(OrderWriter, "write", fail_for_bad), \
+                self.assertLogs(RUN_LOGGER, "ERROR") as logs:
             self.sync()
+        self.assertIn("Traceback", logs.output[0], "a bug keeps its traceback")
         issue = self.env["etsy.receipt.issue"].search(
             [("etsy_receipt_id", "=", str(bad["receipt_id"]))])
         self.assertEqual(issue.attempts, 1)
@@ -396,33 +405,33 @@ class TestOrderImport(SandboxCase):
     def test_timeout_mid_pagination_loses_nothing(self):
         self.sandbox.generate_receipts(150, shop_id=self.sandbox.seller["shop_id"])
         self.env["ir.config_parameter"].set_param("etsy_connector.http_timeout", "1")
-        original = EtsyOrderImporter._import_receipt
+        original = OrderWriter.write
         seen = []
 
-        def hang_midway(importer, shop, receipt, cache=None):
-            seen.append(receipt["receipt_id"])
+        def hang_midway(writer, receipt, lookups):
+            seen.append(receipt.receipt_id)
             if len(seen) == 100:
                 self.sandbox.inject_fault("getShopReceipts", hang=1.5)
-            return original(importer, shop, receipt, cache)
+            return original(writer, receipt, lookups)
 
-        with patch.object(EtsyOrderImporter, "_import_receipt", hang_midway):
+        with patch.object(OrderWriter, "write", hang_midway):
             log = self.sync()
         self.assertEqual(log.counts["failed"], 0)
         self.assertEqual(len(self.orders()), len(self.seed) + 150)
 
     def test_server_errors_and_rate_limits_mid_pagination_lose_nothing(self):
         self.sandbox.generate_receipts(230, shop_id=self.sandbox.seller["shop_id"])
-        original = EtsyOrderImporter._import_receipt
+        original = OrderWriter.write
         seen = []
 
-        def fault_midway(importer, shop, receipt, cache=None):
-            seen.append(receipt["receipt_id"])
+        def fault_midway(writer, receipt, lookups):
+            seen.append(receipt.receipt_id)
             if len(seen) == 120:
                 self.sandbox.inject_fault("getShopReceipts", status=503, count=2)
                 self.sandbox.inject_fault("getShopReceipts", status=429, count=1)
-            return original(importer, shop, receipt, cache)
+            return original(writer, receipt, lookups)
 
-        with patch.object(EtsyOrderImporter, "_import_receipt", fault_midway):
+        with patch.object(OrderWriter, "write", fault_midway):
             log = self.sync()
         self.assertEqual(log.counts["failed"], 0)
         self.assertEqual(len(self.orders()), len(self.seed) + 230)
@@ -466,34 +475,31 @@ class TestOrderImport(SandboxCase):
         self.assertFalse(self.order_of(receipt["receipt_id"]))
 
     def test_crash_between_commits_loses_nothing(self):
-        """A worker killed mid-run: only committed receipts move the watermark."""
-        Shop = type(self.etsy_shop)
-        points = [self.env.cr.savepoint(flush=True)]
+        """A worker killed mid-run: only committed receipts move the watermark.
 
-        def commit_point(shop):
-            self.env.flush_all()
-            points[-1].close(rollback=False)
-            points.append(self.env.cr.savepoint(flush=True))
-
-        original = EtsyOrderImporter._import_receipt
+        The run commits for real (in tests, the run's test cursor commits to a savepoint) and
+        its cursor rolls back what a dead worker had not committed.
+        """
+        original = OrderWriter.write
         done = []
 
-        def die_at_12(importer, shop, receipt, cache=None):
+        def die_at_12(writer, receipt, lookups):
             if len(done) == 12:
                 raise SystemExit("worker killed")
-            done.append(receipt["receipt_id"])
-            return original(importer, shop, receipt, cache)
+            done.append(receipt.receipt_id)
+            return original(writer, receipt, lookups)
 
         with (
-            patch("odoo.addons.etsy_connector.models.etsy_shop_orders.ORDERS_PER_COMMIT", 5),
-            patch.object(Shop, "_etsy_commit", commit_point),
-            patch.object(EtsyOrderImporter, "_import_receipt", die_at_12),
+            patch("odoo.addons.etsy_connector.models.flow_orders.ORDERS_PER_COMMIT", 5),
+            patch.object(OrderWriter, "write", die_at_12),
             self.assertRaisesKeepingWrites(SystemExit),
         ):
             self.sync()
-        points[-1].close(rollback=True)  # what the dead worker had not committed
         self.env.invalidate_all()
         self.assertEqual(len(self.orders()), 10, "two batches of five were committed")
+        committed = self.orders().mapped("etsy_updated_at")
+        self.assertEqual(self.etsy_shop.last_order_sync, max(committed),
+                         "the watermark stops at the last committed receipt")
         self.sync()
         self.assertEqual(len(self.orders()), len(self.seed))
         receipt_ids = self.orders().mapped("etsy_receipt_id")
@@ -501,19 +507,181 @@ class TestOrderImport(SandboxCase):
 
     def test_two_runs_of_one_shop_never_overlap(self):
         # In test mode Odoo's cursors share one connection: a second connection is a real
-        # second worker.
+        # second worker, holding the run's advisory lock.
         with db_connect(self.env.cr.dbname).cursor() as worker_cr:
-            worker = api.Environment(worker_cr, SUPERUSER_ID, {})
-            worker_shop = worker["etsy.shop"].browse(self.etsy_shop.id)
-            with worker_shop._etsy_lock("orders") as acquired:
-                self.assertTrue(acquired)
+            worker_cr.execute("SELECT pg_advisory_lock(%s)",
+                              [flow_lock_key(self.etsy_shop.id, "orders")])
+            try:
                 with self.assertRaisesKeepingWrites(UserError):
                     self.sync()
                 self.assertIsNone(self.etsy_shop._sync_etsy_orders(trigger="cron"))
+                with self.assertRaisesKeepingWrites(UserError):
+                    self.etsy_shop.import_receipt_by_id(self.seed["us_tax"])
+                self.assertFalse(self.orders())
                 other_shop = self.make_connected_shop(
                     "Another shop", self.company_a, seller=self.new_seller()
                 )
-                with other_shop._etsy_lock("orders") as other_acquired:
-                    self.assertTrue(other_acquired, "another shop is not blocked")
-            worker_cr.rollback()
+                self.assertTrue(other_shop._sync_etsy_orders(trigger="cron"),
+                                "another shop is not blocked")
+            finally:
+                worker_cr.execute("SELECT pg_advisory_unlock(%s)",
+                                  [flow_lock_key(self.etsy_shop.id, "orders")])
         self.assertEqual(self.sync().counts["created"], len(self.seed))
+
+
+@tagged("post_install", "-at_install")
+class TestOrderFlowDefects(OrdersCase):
+    """Issue 11's defects on the order side, each failing on the code before the order flow."""
+
+    def pending_issue(self, receipt_id):
+        return self.env["etsy.receipt.issue"].create({
+            "shop_id": self.etsy_shop.id, "etsy_receipt_id": str(receipt_id), "attempts": 1,
+            "reason": "earlier failure",
+            "next_retry_at": fields.Datetime.now() - datetime.timedelta(minutes=1)})
+
+    def recheck_calls(self):
+        return [c for c in self.sandbox.calls("getShopReceipts") if "min_created" in c["query"]]
+
+    # --- 11.1: one bad receipt never stops the order sync --- #
+
+    def test_receipt_gone_from_etsy_is_closed_and_the_run_goes_on(self):
+        gone = self.pending_issue(987654321)
+        log = self.sync()
+        self.assertFalse(log.failed_with)
+        self.assertEqual(self.env["etsy.sync.log"].browse(log.id).state, "partial")
+        self.assertEqual(log.counts["created"], len(self.seed), "the window still imported")
+        self.assertTrue(self.recheck_calls(), "the recheck sweep still ran")
+        self.assertEqual(gone.state, "gone")
+        self.assertIn("no longer has this receipt", gone.reason)
+        self.assertEqual(log.counts["failed"], 1)
+
+    def test_failing_retry_backs_off_and_others_are_retried(self):
+        self.sync()
+        listing_id = self.receipt("us_tax")["transactions"][0]["listing_id"]
+        later, unlucky = self.sandbox.buy(listing_id), self.sandbox.buy(listing_id)
+        # Out of the next windows: only the retry queue can bring these back.
+        self.etsy_shop.last_order_sync = fields.Datetime.now() + datetime.timedelta(days=1)
+        failing = self.pending_issue(unlucky["receipt_id"])
+        failing.next_retry_at -= datetime.timedelta(minutes=1)  # retried first
+        waiting = self.pending_issue(later["receipt_id"])
+        # Etsy answers 503 to the first fetch, and to each of the client's retries.
+        self.sandbox.inject_fault("getShopReceipt", status=503, count=5)
+        before = fields.Datetime.now()
+        log = self.sync()
+        self.assertEqual(failing.state, "pending")
+        self.assertEqual(failing.attempts, 2)
+        self.assertGreater(failing.next_retry_at, before, "backed off")
+        self.assertEqual(waiting.state, "resolved", "the next receipt was retried all the same")
+        self.assertTrue(self.order_of(later["receipt_id"]))
+        self.assertTrue(self.recheck_calls())
+        self.assertEqual(log.counts["failed"], 1)
+
+    def test_a_rolled_back_receipt_keeps_the_window_read(self):
+        # The recheck skips what the window read; a receipt that rolled back must not make it
+        # forget (it would read every receipt of the window a second time).
+        original = OrderWriter.write
+        bad = str(self.seed["gift"])
+
+        def fail_one(writer, receipt, lookups):
+            if receipt.receipt_id == bad:
+                raise UserError("cannot import this one")
+            return original(writer, receipt, lookups)
+
+        with patch.object(OrderWriter, "write", fail_one):
+            log = self.sync()
+        self.assertEqual(log.counts["fetched"], len(self.seed))
+        self.assertEqual(log.counts["failed"], 1)
+        self.assertEqual(len(self.orders()), len(self.seed) - 1)
+
+    # --- 11.9: what Etsy shipped leaves no open delivery --- #
+
+    def open_deliveries(self, order):
+        return order.picking_ids.filtered(lambda p: p.state not in ("done", "cancel"))
+
+    def test_receipts_already_shipped_get_their_delivery_validated(self):
+        self.sync()
+        for name in ("shipped", "delivered", "germany", "refunded"):
+            with self.subTest(receipt=name):
+                order = self.order_of(self.seed[name])
+                self.assertTrue(self.receipt(name)["is_shipped"])
+                self.assertEqual(order.state, "sale")
+                self.assertTrue(order.picking_ids)
+                self.assertFalse(self.open_deliveries(order))
+                self.assertEqual(set(order.picking_ids.mapped("etsy_push_state")), {"skipped"},
+                                 "nothing to tell Etsy, which shipped it")
+                self.assertIn("validated as shipped", "\n".join(order.message_ids.mapped("body")))
+        self.assertTrue(self.open_deliveries(self.order_of(self.seed["us_tax"])),
+                        "an order not yet shipped keeps its delivery open")
+
+    def test_receipts_already_shipped_get_no_delivery_when_the_shop_says_so(self):
+        self.etsy_shop.shipped_receipt_policy = "none"
+        self.sync()
+        order = self.order_of(self.seed["shipped"])
+        self.assertEqual(order.state, "sale")
+        self.assertFalse(order.picking_ids)
+        self.assertIn("no delivery was created", "\n".join(order.message_ids.mapped("body")))
+
+    def test_fully_refunded_before_shipping_is_cancelled_not_confirmed(self):
+        listing_id = self.receipt("us_tax")["transactions"][0]["listing_id"]
+        receipt = self.sandbox.buy(listing_id)
+        self.sandbox.refund_receipt(receipt["receipt_id"])
+        self.assertEqual(self.sandbox.receipt(receipt["receipt_id"])["status"].lower(),
+                         "fully refunded")
+        self.sync()
+        order = self.order_of(receipt["receipt_id"])
+        self.assertEqual(order.state, "cancel")
+        self.assertFalse(self.open_deliveries(order))
+        self.assertIn("refunded the receipt in full", "\n".join(order.message_ids.mapped("body")))
+
+    # --- 11.8 (order side): downloads are not shipped --- #
+
+    def test_digital_items_create_no_delivery(self):
+        self.sync()
+        order = self.order_of(self.seed["digital"])
+        line = order.order_line.filtered("etsy_transaction_id")
+        self.assertTrue(line.etsy_is_digital)
+        self.assertEqual(order.state, "sale")
+        self.assertFalse(order.picking_ids, "Etsy delivers downloads itself")
+
+    # --- 11.10: the summary says what this run did, and from where --- #
+
+    def test_summary_says_what_the_run_did_and_where_receipts_came_from(self):
+        log = self.sync()
+        self.assertIn(f"{len(self.seed)} receipts read from Etsy", log.message)
+        self.assertIn(f"{len(self.seed)} changed on Etsy since the last sync", log.message)
+        self.assertIn(f"{len(self.seed)} orders created", log.message)
+        self.sandbox.cancel_receipt(self.seed["us_tax"])
+        log = self.sync()
+        self.assertIn("re-checked for late cancellations and refunds", log.message)
+        self.assertIn("1 updated", log.message)
+
+    # --- 11.3: the shop's sync button syncs that shop --- #
+
+    def test_sync_button_syncs_this_shop_only(self):
+        seller = self.new_seller()
+        other_receipt = self.sandbox.buy(seller["listing_id"])
+        other = self.make_connected_shop("Other shop", self.company_a, seller=seller)
+        action = self.etsy_shop.action_sync_orders()
+        self.assertEqual(action["params"]["type"], "success")
+        self.assertEqual(len(self.orders()), len(self.seed))
+        self.assertFalse(self.order_of(other_receipt["receipt_id"], shop=other))
+        self.assertFalse(other.sync_log_ids)
+
+    # --- the order flow's state and dates --- #
+
+    def test_progress_lives_in_the_orders_sync_state(self):
+        self.sync()
+        state = self.env["etsy.sync.state"].search(
+            [("shop_id", "=", self.etsy_shop.id), ("flow", "=", "orders")])
+        self.assertTrue(state.watermark)
+        self.assertEqual(self.etsy_shop.last_order_sync, state.watermark)
+        self.etsy_shop.last_order_sync = False
+        self.assertFalse(state.watermark, "set by hand, it moves the flow's watermark")
+
+    def test_confirming_by_hand_keeps_etsys_date(self):
+        self.sync()
+        order = self.order_of(self.seed["processing"])
+        self.assertEqual(order.state, "draft")
+        order.action_confirm()
+        created = epoch_to_datetime(self.receipt("processing")["created_timestamp"])
+        self.assertEqual(order.date_order, created)
