@@ -9,7 +9,6 @@ the import or by hand) and whenever a re-read receipt brings another date (the o
 from odoo import fields, models
 
 from ..const import CLOSED_PICKING_STATES
-from ..etsy.money import epoch_to_datetime
 from ..etsy.receipt import receipt_status
 
 
