@@ -1,11 +1,7 @@
-"""Connecting an Etsy shop (OAuth 2 + PKCE), the API client, tokens, locks and commits."""
+"""Connecting an Etsy shop (OAuth 2 + PKCE), its API client, and errors shown to people."""
 
-import contextlib
 import functools
-import hashlib
 import logging
-import threading
-import weakref
 
 from odoo import _, fields, models
 from odoo.exceptions import UserError
@@ -13,23 +9,10 @@ from odoo.exceptions import UserError
 from ..const import DEFAULT_HTTP_TIMEOUT, HTTP_TIMEOUT_PARAM
 from ..etsy import oauth
 from ..etsy.client import EtsyClient
-from ..etsy.errors import EtsyDailyLimitError, EtsyError, EtsyReauthorizationRequired
+from ..etsy.errors import EtsyError, EtsyReauthorizationRequired
 from .etsy_sync_log import describe_error
 
 _logger = logging.getLogger(__name__)
-
-# Transaction-level advisory locks taken by this cursor, re-taken after each batch commit.
-_HELD_LOCKS = weakref.WeakKeyDictionary()
-
-
-def _lock_key(name):
-    """A stable signed 64-bit key for pg advisory locks."""
-    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
-
-
-def _testing():
-    return getattr(threading.current_thread(), "testing", False)
-
 
 class EtsyShop(models.Model):
     _inherit = "etsy.shop"
@@ -175,65 +158,3 @@ class EtsyShop(models.Model):
             return self._etsy_notification(describe_error(log.failed_with), "danger", reload)
         kind = "warning" if log.counts["failed"] else "success"
         return self._etsy_notification(log.message, kind, reload)
-
-    # === THE FRAME OF EVERY SYNC === #
-
-    @contextlib.contextmanager
-    def _etsy_sync_frame(self, operation, trigger, daily_limit_note, summary=None):
-        """Open the run's log and a client; treat the Etsy errors every flow treats alike.
-
-        Yields ``(log, client)``. A revoked authorization puts the shop in error and fails the
-        log without raising (raising would roll the error state back); Etsy's daily limit ends
-        the run early with `daily_limit_note`. `summary(log, client)`, when given, writes the
-        log's message at the end of a run that did not fail. After the block,
-        ``log.failed_with`` tells whether the run failed.
-        """
-        self.ensure_one()
-        with self.env["etsy.sync.log"]._open(self, operation, trigger=trigger) as log:
-            client = self._etsy_client()
-            try:
-                yield log, client
-            except EtsyReauthorizationRequired as exc:
-                self._etsy_mark_disconnected(exc)
-                log.fail(exc)
-            except EtsyDailyLimitError:
-                log.note(self.name, daily_limit_note, level="warning")
-            finally:
-                log.api_calls = client.call_count
-            if summary and not log.failed_with:
-                log.message = summary(log, client)
-
-    # === LOCKS AND COMMITS === #
-
-    @contextlib.contextmanager
-    def _etsy_lock(self, flow):
-        """Try to take this shop's lock for `flow` ('orders', 'inventory'); never waits.
-
-        Transaction-level advisory locks end at each commit, so `_etsy_commit` takes them again;
-        nothing can leak into a pooled connection.
-        """
-        self.ensure_one()
-        key = _lock_key(f"etsy_connector:{self.id}:{flow}")
-        cr = self.env.cr
-        cr.execute("SELECT pg_try_advisory_xact_lock(%s)", [key])
-        acquired = cr.fetchone()[0]
-        held = _HELD_LOCKS.setdefault(cr, set())
-        if acquired:
-            held.add(key)
-        try:
-            yield acquired
-        finally:
-            held.discard(key)
-
-    def _etsy_commit(self):
-        """Commit a batch (not under tests) and take back this cursor's sync locks."""
-        cr = self.env.cr
-        if _testing():
-            self.env.flush_all()
-            return
-        cr.commit()  # pylint: disable=invalid-commit
-        for key in _HELD_LOCKS.get(cr, ()):
-            cr.execute("SELECT pg_try_advisory_xact_lock(%s)", [key])
-            if not cr.fetchone()[0]:
-                raise UserError(_("Another sync of this shop started meanwhile; this one stops "
-                                  "here, nothing is lost."))

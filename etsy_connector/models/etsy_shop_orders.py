@@ -122,10 +122,13 @@ class EtsyShop(models.Model):
     # === BUTTONS === #
 
     def action_sync_orders(self):
-        """'Sync orders' button: the same code as the cron, for this shop, now."""
+        """'Sync now': import this shop's new and changed orders now, in the background.
+
+        A backfill can take minutes: run by a cron worker it never blocks the browser (nor
+        meets the request time limit), and its sync log shows the progress as it goes.
+        """
         self.ensure_one()
-        log = self._sync_etsy_orders(trigger="manual")
-        return self._etsy_notify_log(log)
+        return self.env["etsy.sync.request"]._request(self, "orders")
 
     def action_view_orders(self):
         action = self._etsy_shop_action("sale.action_orders", shop_field="etsy_shop_id")
@@ -151,29 +154,3 @@ class EtsyShop(models.Model):
         """Fetch one receipt from Etsy and import it now: ``(sale order or empty, log)``."""
         log, orders = run_flow(self.sudo(), OrderImport, "manual", receipt_ids=[receipt_id])
         return self.env["sale.order"].browse((orders or {}).get(str(receipt_id))), log
-
-    # TRANSITIONAL: the stock push of `etsy_shop_inventory.py` imports new orders through these
-    # until its flow runs `run_flow(shop, OrderImport, trigger, window_only=True)` instead.
-
-    def _etsy_import_window(self, client, log, _started, _cache):
-        flow = OrderImport(_LegacyFrame(self, client, log), window_only=True)
-        flow.execute()
-        log.message = flow.summary()
-
-    def _etsy_order_summary(self, log):
-        return log.message
-
-
-class _LegacyFrame:
-    """TRANSITIONAL: just enough of `etsy_run.RunFrame` for the old stock push frame."""
-
-    def __init__(self, shop, client, log):
-        self.env, self.shop, self.client, self.log = shop.env, shop, client, log
-        self.state = shop.env["etsy.sync.state"]._for(shop, "orders")
-        self.trigger = "cron"
-
-    def commit(self):
-        self.shop._etsy_commit()
-
-    def record_failure(self, record_ref, exc, etsy_id=None):
-        self.log.failure(record_ref, exc, etsy_id=etsy_id)

@@ -18,6 +18,7 @@ REQUESTABLE_FLOWS = {
     "inventory": "_sync_etsy_inventory",
     "listings": "_etsy_import_listings",
 }
+FLOW_LABELS = [("orders", "Order"), ("inventory", "Stock"), ("listings", "Listing")]
 
 
 class EtsySyncRequest(models.Model):
@@ -26,15 +27,26 @@ class EtsySyncRequest(models.Model):
     _order = "id"
 
     shop_id = fields.Many2one("etsy.shop", required=True, ondelete="cascade", index=True)
-    flow = fields.Selection([(key, key) for key in REQUESTABLE_FLOWS], required=True)
+    flow = fields.Selection(FLOW_LABELS, required=True)
     trigger = fields.Selection([("cron", "Scheduled"), ("manual", "Manual")], required=True,
                                default="manual")
 
     @api.model
     def _request(self, shop, flow, trigger="manual"):
-        """Queue a run of `flow` for `shop` and wake the cron that runs requests."""
+        """Queue a run of `flow` for `shop`, wake the cron that runs requests, and return the
+        notification that says so."""
+        cron = self.env.ref("etsy_connector.ir_cron_run_requests").sudo()
+        if not cron.active:
+            return shop._etsy_notification(self.env._(
+                "The scheduled action 'Etsy: run requested syncs' is disabled: enable it under "
+                "Settings > Technical > Scheduled Actions (developer mode), then try again."),
+                "warning")
         self.sudo().create({"shop_id": shop.id, "flow": flow, "trigger": trigger})
-        self.env.ref("etsy_connector.ir_cron_run_requests").sudo()._trigger()
+        cron._trigger()
+        flows = dict(self._fields["flow"]._description_selection(self.env))
+        return shop._etsy_notification(self.env._(
+            "%(flow)s sync of %(shop)s started in the background: its sync log shows the "
+            "progress.", flow=flows[flow], shop=shop.name), "info")
 
     @api.model
     def _cron_run_requests(self):

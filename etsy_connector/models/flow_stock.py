@@ -18,9 +18,10 @@ from ..etsy.client import BATCH_SIZE
 from ..etsy.errors import EtsyError, EtsyNotFoundError
 from ..etsy.inventory import MAX_QUANTITY, build_inventory_update_body, quantities_differ
 from .etsy_binding import live_products, offering_quantity, property_key
-from .etsy_run import RUN_ERRORS, EtsyFlow
+from .etsy_run import RUN_ERRORS, EtsyFlow, run_flow
 from .etsy_sync_log import describe_error
 from .flow_listings import other_flow_lock
+from .flow_orders import OrderImport
 
 
 class StockExport(EtsyFlow):
@@ -86,7 +87,7 @@ class StockExport(EtsyFlow):
         budget per app), so no stock is written after an incomplete order import.
         """
         try:
-            order_log = self.shop._sync_etsy_orders(self.trigger)
+            order_log, _orders = run_flow(self.shop, OrderImport, self.trigger, window_only=True)
         except RUN_ERRORS:
             raise
         except (EtsyError, UserError) as exc:  # e.g. a manual run finding an order run going on

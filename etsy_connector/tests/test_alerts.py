@@ -108,13 +108,14 @@ class TestRevokedShopAlert(SandboxCase):
 @tagged("post_install", "-at_install")
 class TestDashboard(SandboxCase):
     def test_sync_now_starts_the_cron_and_returns_at_once(self):
-        cron = self.env.ref("etsy_connector.ir_cron_sync_orders")
-        answer = self.etsy_shop.action_sync_now()
-        self.assertIn("started in the background", answer["params"]["message"])
+        cron = self.env.ref("etsy_connector.ir_cron_run_requests")
+        answer = self.etsy_shop.action_sync_orders()
+        self.assertIn("Order sync of Etsy Sandbox Shop started in the background",
+                      answer["params"]["message"])
         self.assertTrue(self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)]))
         self.assertFalse(self.orders(), "nothing imported inside the request")
         cron.active = False
-        self.assertEqual(self.etsy_shop.action_sync_now()["params"]["type"], "warning")
+        self.assertEqual(self.etsy_shop.action_sync_orders()["params"]["type"], "warning")
 
     def test_dashboard_figures(self):
         shop = self.etsy_shop
@@ -122,8 +123,6 @@ class TestDashboard(SandboxCase):
                          (0, "never"))
         self.sandbox.buy(self.sandbox.world.seed_listings["tea"], quantity=1)
         shop._sync_etsy_orders(trigger="manual")
-        self.env.cr.flush()  # the batch commit, which stores the API budget read
-        shop.invalidate_recordset()
         self.assertEqual(shop.dashboard_orders_today, 1)
         self.assertGreaterEqual(shop.dashboard_orders_week, 1)
         self.assertEqual(shop.dashboard_orders_sync_age, "just now")

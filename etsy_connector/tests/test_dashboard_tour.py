@@ -34,7 +34,7 @@ class TestDashboardTour(HttpCase):
         shop = self.env["etsy.shop"].search([("name", "=", SHOP)])
         self.assertEqual(shop.state, "connected")
         self.assertEqual(shop.etsy_shop_id, str(self.sandbox.seller["shop_id"]))
-        cron = self.env.ref("etsy_connector.ir_cron_sync_orders")
+        cron = self.env.ref("etsy_connector.ir_cron_run_requests")
         self.assertTrue(self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)]),
                         "'Sync now' scheduled the order import instead of running it inline")
         self.assertFalse(shop.order_ids, "nothing was imported while the browser waited")

@@ -662,7 +662,9 @@ class TestOrderFlowDefects(OrdersCase):
         other_receipt = self.sandbox.buy(seller["listing_id"])
         other = self.make_connected_shop("Other shop", self.company_a, seller=seller)
         action = self.etsy_shop.action_sync_orders()
-        self.assertEqual(action["params"]["type"], "success")
+        self.assertIn("started in the background", action["params"]["message"])
+        self.assertFalse(self.orders(), "nothing imported while the browser waits")
+        self.env["etsy.sync.request"]._cron_run_requests()  # what the woken cron worker does
         self.assertEqual(len(self.orders()), len(self.seed))
         self.assertFalse(self.order_of(other_receipt["receipt_id"], shop=other))
         self.assertFalse(other.sync_log_ids)

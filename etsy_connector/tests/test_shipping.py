@@ -109,7 +109,7 @@ class TestTrackingPush(ShippingCase):
         self.assertIn("Tracking on Etsy: usps 9400", picking.message_ids[:1].body)
 
         self.push()
-        self.etsy_shop.action_sync_orders()
+        self.etsy_shop._sync_etsy_orders(trigger="manual")
         self.push()
         self.assertEqual(len(self.posts()), 1, "exactly once")
         self.assertEqual(self.sandbox.receipt_meta(receipt_id)["notifications"], 1)

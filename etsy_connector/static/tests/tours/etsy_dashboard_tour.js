@@ -44,7 +44,7 @@ registry.category("web_tour.tours").add("etsy_dashboard_connect", {
         },
         {
             content: "Sync now",
-            trigger: "button[name=action_sync_now]",
+            trigger: "button[name=action_sync_orders]",
             run: "click",
         },
         {
