@@ -15,7 +15,6 @@ from . import order_lookups
 from . import order_writer
 from . import flow_orders
 from . import etsy_receipt_issue
-from . import etsy_order_importer
 from . import etsy_receipt_import_wizard
 from . import res_partner
 from . import sale_order

@@ -161,6 +161,8 @@ class RunFrame:
         operation = self.flow_cls.operation or self.flow_cls.flow
         # This run holds the flow's lock: a log of it still 'running' lost its worker.
         self.env["etsy.sync.log"]._close_abandoned(self.shop, operation)
+        # The state row (created on a first run) must survive a rollback of the run.
+        self.commit()
         with self.env["etsy.sync.log"]._open(self.shop, operation, trigger=self.trigger) as log:
             self.log = log
             flow = None

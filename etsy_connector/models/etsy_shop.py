@@ -215,12 +215,6 @@ class EtsyShop(models.Model):
         help="Warehouse that ships Etsy orders and whose available stock is published on Etsy. "
         "Defaults to the first warehouse of the company.",
     )
-    last_order_sync = fields.Datetime(
-        string="Last Order Sync",
-        readonly=True,
-        copy=False,
-        help="Orders changed on Etsy up to this moment have been imported.",
-    )
     sync_log_ids = fields.One2many(
         "etsy.sync.log",
         "shop_id",
@@ -228,17 +222,6 @@ class EtsyShop(models.Model):
         readonly=True,
         help="History of the synchronisations of this shop.",
     )
-    sync_log_count = fields.Integer(
-        string="Sync Log Count",
-        compute="_compute_sync_log_counts",
-        help="Number of synchronisation logs of this shop.",
-    )
-    sync_log_failed_count = fields.Integer(
-        string="Failed Sync Count",
-        compute="_compute_sync_log_counts",
-        help="Number of synchronisations of this shop that failed or had failing records.",
-    )
-
     # === ADVANCED === #
 
     api_base_url = fields.Char(
@@ -309,20 +292,6 @@ class EtsyShop(models.Model):
                     [("company_id", "=", shop.company_id.id)], limit=1
                 )
 
-    def _compute_sync_log_counts(self):
-        logs = self.env["etsy.sync.log"]
-        totals = dict(logs._read_group([("shop_id", "in", self.ids)], ["shop_id"], ["__count"]))
-        failures = dict(
-            logs._read_group(
-                [("shop_id", "in", self.ids), ("state", "in", ("failed", "partial"))],
-                ["shop_id"],
-                ["__count"],
-            )
-        )
-        for shop in self:
-            shop.sync_log_count = totals.get(shop, 0)
-            shop.sync_log_failed_count = failures.get(shop, 0)
-
     # === CONSTRAINTS AND CRUD === #
 
     @api.constrains(*URL_FIELDS)
@@ -385,17 +354,6 @@ class EtsyShop(models.Model):
                 )
             )
         return self._etsy_start_oauth()
-
-    def action_view_sync_logs(self):
-        """Open the synchronisation logs of this shop."""
-        return self._etsy_shop_action("etsy_connector.action_etsy_sync_log")
-
-    def _etsy_shop_action(self, xmlid, shop_field="shop_id", domain=()):
-        """The window action `xmlid` narrowed to this shop (plus `domain`), for smart buttons."""
-        self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(xmlid)
-        action["domain"] = [(shop_field, "=", self.id), *domain]
-        return action
 
     # === SCHEDULED ACTIONS === #
 

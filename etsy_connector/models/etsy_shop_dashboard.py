@@ -1,14 +1,15 @@
-"""The shop dashboard: state of every shop at a glance, 'Sync now', API budget and log retention."""
+"""What a shop shows: its counters and smart buttons, its dashboard card, where its flows stand.
+
+Every figure here is read, never written by a flow: the counters count the records of the shop,
+the sync figures come from each flow's own sync state row (a run never writes the shop row).
+One table, `SHOP_VIEWS`, drives both the counters and the smart buttons that open their records.
+"""
 
 import datetime
-import logging
 
 from odoo import api, fields, models
 
-from ..const import DEFAULT_RETENTION_DAYS, PURGE_BATCH, SYNC_LOG_RETENTION_PARAM
-
-_logger = logging.getLogger(__name__)
-
+from .etsy_shop_shipping import late_delivery_domain, tracking_issue_domain
 
 
 def age_text(env, moment, now=None):
@@ -25,53 +26,155 @@ def age_text(env, moment, now=None):
     return env._("%s days ago", seconds // 86400)
 
 
+def _by_shop(field_name, *domain):
+    return lambda shop: [(field_name, "=", shop.id), *domain]
+
+
+# Smart button key -> (its counter field, the records' model, the window action it opens, the
+# shop's records).
+SHOP_VIEWS = {
+    "orders": ("order_count", "sale.order", "etsy_connector.action_etsy_sale_orders",
+               _by_shop("etsy_shop_id")),
+    "attention": ("attention_count", "sale.order", "etsy_connector.action_etsy_sale_orders",
+                  _by_shop("etsy_shop_id", ("etsy_needs_attention", "=", True))),
+    "receipt_issues": ("receipt_issue_count", "etsy.receipt.issue",
+                       "etsy_connector.action_etsy_receipt_issue",
+                       _by_shop("shop_id", ("state", "=", "pending"))),
+    "listings": ("listing_count", "etsy.listing", "etsy_connector.action_etsy_listing",
+                 _by_shop("shop_id")),
+    "to_link": ("to_link_count", "etsy.product", "etsy_connector.action_etsy_product_to_link",
+                _by_shop("shop_id", ("product_id", "=", False), ("listing_id.active", "=", True))),
+    "tracking_issues": ("tracking_issue_count", "stock.picking", "stock.action_picking_tree_all",
+                        tracking_issue_domain),
+    "late_deliveries": ("late_delivery_count", "stock.picking", "stock.action_picking_tree_all",
+                        late_delivery_domain),
+    "sync_logs": ("sync_log_count", "etsy.sync.log", "etsy_connector.action_etsy_sync_log",
+                  _by_shop("shop_id")),
+    "failed_logs": ("sync_log_failed_count", "etsy.sync.log",
+                    "etsy_connector.action_etsy_sync_log",
+                    _by_shop("shop_id", ("state", "in", ("failed", "partial")))),
+    "discord_messages": ("discord_message_count", "etsy.discord.message",
+                         "etsy_connector.action_etsy_discord_message", _by_shop("shop_id")),
+}
+
+
 class EtsyShop(models.Model):
     _inherit = "etsy.shop"
 
-    dashboard_orders_today = fields.Integer(string="Orders today",
-                                            compute="_compute_dashboard_orders")
+    # === COUNTERS (smart buttons) === #
+
+    order_count = fields.Integer(compute="_compute_counts", compute_sudo=True)
+    attention_count = fields.Integer(compute="_compute_counts", compute_sudo=True,
+                                     string="Orders needing attention")
+    receipt_issue_count = fields.Integer(compute="_compute_counts", compute_sudo=True,
+                                         string="Receipts not imported")
+    listing_count = fields.Integer(compute="_compute_counts", compute_sudo=True)
+    to_link_count = fields.Integer(compute="_compute_counts", compute_sudo=True,
+                                   string="Etsy products to link")
+    tracking_issue_count = fields.Integer(
+        compute="_compute_counts", compute_sudo=True, string="Tracking not sent",
+        help="Validated deliveries whose tracking Etsy refused or has to be checked on Etsy.")
+    late_delivery_count = fields.Integer(
+        compute="_compute_counts", compute_sudo=True, string="Late deliveries",
+        help="Open deliveries whose Etsy ship-by date has passed.")
+    sync_log_count = fields.Integer(
+        string="Sync Log Count", compute="_compute_counts", compute_sudo=True,
+        help="Number of synchronisation logs of this shop.")
+    sync_log_failed_count = fields.Integer(
+        string="Failed Sync Count", compute="_compute_counts", compute_sudo=True,
+        help="Number of synchronisations of this shop that failed or had failing records.")
+    discord_message_count = fields.Integer(compute="_compute_counts", compute_sudo=True)
+
+    # === WHERE THE FLOWS STAND (their sync state rows) === #
+
+    last_order_sync = fields.Datetime(
+        compute="_compute_sync_states", inverse="_inverse_last_order_sync",
+        string="Last Order Sync", copy=False,
+        help="Orders changed on Etsy up to this moment have been imported. Clear it to read "
+             "the history again from 'Import orders since'.")
+    order_recheck_offset = fields.Integer(
+        compute="_compute_sync_states",
+        help="Where the re-reading of recent receipts (cancellations, refunds) continues.")
+    last_listing_import = fields.Datetime(
+        string="Last Listing Import", compute="_compute_sync_states",
+        help="When the shop's listings were last read from Etsy.")
+    last_inventory_sync = fields.Datetime(
+        string="Last Inventory Sync", compute="_compute_sync_states",
+        help="When stock quantities were last published to Etsy.")
+
+    # === DASHBOARD CARD === #
+
+    dashboard_orders_today = fields.Integer(string="Orders today", compute="_compute_dashboard")
     dashboard_orders_week = fields.Integer(string="Orders last 7 days",
-                                           compute="_compute_dashboard_orders")
-    dashboard_orders_sync_age = fields.Char(string="Orders synced",
-                                            compute="_compute_dashboard_sync_ages")
+                                           compute="_compute_dashboard")
+    dashboard_orders_sync_age = fields.Char(string="Orders synced", compute="_compute_dashboard")
     dashboard_inventory_sync_age = fields.Char(string="Stock pushed",
-                                               compute="_compute_dashboard_sync_ages")
+                                               compute="_compute_dashboard")
     dashboard_shipping_sync_age = fields.Char(string="Tracking sent",
-                                              compute="_compute_dashboard_sync_ages")
+                                              compute="_compute_dashboard")
+    api_calls_left_today = fields.Integer(
+        string="API calls left today", compute="_compute_dashboard",
+        help="Etsy's x-remaining-today for the app at the last call (shared by the app's shops).")
+    api_calls_seen_at = fields.Datetime(string="API budget read at",
+                                        compute="_compute_dashboard")
     dashboard_token_days_left = fields.Integer(
         string="Authorization days left", compute="_compute_dashboard_token_days_left",
         help="Days until the seller must connect the shop again (renewed at every sync).")
-    api_calls_left_today = fields.Integer(
-        string="API calls left today", compute="_compute_api_calls_left",
-        help="Etsy's x-remaining-today for the app at the last call (shared by the app's shops).")
-    api_calls_seen_at = fields.Datetime(string="API budget read at",
-                                        compute="_compute_api_calls_left")
 
-    def _compute_dashboard_orders(self):
+    def _compute_counts(self):
+        for shop in self:
+            for field_name, model, _action, domain in SHOP_VIEWS.values():
+                shop[field_name] = self.env[model].search_count(domain(shop))
+
+    def _compute_sync_states(self):
+        State = self.env["etsy.sync.state"]
+        orders = State._value(self, "orders", "watermark")
+        offsets = State._value(self, "orders", "offset")
+        listings = State._value(self, "listings", "watermark")
+        inventory = State._value(self, "inventory", "watermark")
+        for shop in self:
+            shop.last_order_sync = orders.get(shop.id, False)
+            shop.order_recheck_offset = offsets.get(shop.id, 0)
+            shop.last_listing_import = listings.get(shop.id, False)
+            shop.last_inventory_sync = inventory.get(shop.id, False)
+
+    def _inverse_last_order_sync(self):
+        # Set by hand to re-read the history (empty) or to skip it: the order flow's watermark.
+        for shop in self:
+            self.env["etsy.sync.state"]._for(shop, "orders").watermark = shop.last_order_sync
+
+    def _compute_dashboard(self):
         SaleOrder = self.env["sale.order"].sudo()
         now = fields.Datetime.now()
         start_today = fields.Datetime.to_datetime(fields.Date.context_today(self))
-        counts = {}
-        for key, since in (("today", start_today), ("week", now - datetime.timedelta(days=7))):
-            counts[key] = dict(SaleOrder._read_group(
+        orders = {
+            key: dict(SaleOrder._read_group(
                 [("etsy_shop_id", "in", self.ids), ("date_order", ">=", since)],
                 ["etsy_shop_id"], ["__count"]))
+            for key, since in (("today", start_today), ("week", now - datetime.timedelta(days=7)))
+        }
+        last_ok = {(shop.id, operation): finished
+                   for shop, operation, finished in self.env["etsy.sync.log"].sudo()._read_group(
+                       [("shop_id", "in", self.ids), ("state", "in", ("done", "partial"))],
+                       ["shop_id", "operation"], ["finished_at:max"])}
+        # Each flow notes the API budget on its own sync state row: the newest reading wins.
+        budgets = {}
+        for state in self.env["etsy.sync.state"].sudo().search(
+                [("shop_id", "in", self.ids), ("calls_left_at", "!=", False)],
+                order="calls_left_at desc"):
+            budgets.setdefault(state.shop_id.id, state)
         for shop in self:
-            shop.dashboard_orders_today = counts["today"].get(shop, 0)
-            shop.dashboard_orders_week = counts["week"].get(shop, 0)
-
-    def _compute_dashboard_sync_ages(self):
-        groups = self.env["etsy.sync.log"].sudo()._read_group(
-            [("shop_id", "in", self.ids), ("state", "in", ("done", "partial"))],
-            ["shop_id", "operation"], ["finished_at:max"])
-        last_ok = {(shop.id, operation): finished for shop, operation, finished in groups}
-        now = fields.Datetime.now()
-        for shop in self:
-            ages = {operation: age_text(self.env, last_ok.get((shop.id, operation)), now)
-                    for operation in ("orders", "inventory", "shipping")}
-            shop.dashboard_orders_sync_age = ages["orders"]
-            shop.dashboard_inventory_sync_age = ages["inventory"]
-            shop.dashboard_shipping_sync_age = ages["shipping"]
+            shop.dashboard_orders_today = orders["today"].get(shop, 0)
+            shop.dashboard_orders_week = orders["week"].get(shop, 0)
+            shop.dashboard_orders_sync_age = age_text(self.env, last_ok.get((shop.id, "orders")),
+                                                      now)
+            shop.dashboard_inventory_sync_age = age_text(
+                self.env, last_ok.get((shop.id, "inventory")), now)
+            shop.dashboard_shipping_sync_age = age_text(
+                self.env, last_ok.get((shop.id, "shipping")), now)
+            budget = budgets.get(shop.id)
+            shop.api_calls_left_today = budget.calls_left if budget else 0
+            shop.api_calls_seen_at = budget.calls_left_at if budget else False
 
     @api.depends("refresh_token_expires_at")
     def _compute_dashboard_token_days_left(self):
@@ -80,35 +183,17 @@ class EtsyShop(models.Model):
             expiry = shop.refresh_token_expires_at
             shop.dashboard_token_days_left = max(0, (expiry - now).days) if expiry else 0
 
-    def _compute_api_calls_left(self):
-        # Each flow notes the figure on its own sync state row: the newest reading wins.
-        states = self.env["etsy.sync.state"].sudo().search(
-            [("shop_id", "in", self.ids), ("calls_left_at", "!=", False)],
-            order="calls_left_at desc")
-        latest = {}
-        for state in states:
-            latest.setdefault(state.shop_id.id, state)
-        for shop in self:
-            state = latest.get(shop.id)
-            shop.api_calls_left_today = state.calls_left if state else 0
-            shop.api_calls_seen_at = state.calls_left_at if state else False
+    def action_view_related(self):
+        """A smart button: the records of this shop that its counter counts.
 
-
-class EtsySyncLog(models.Model):
-    _inherit = "etsy.sync.log"
-
-    @api.model
-    def _cron_purge_old_logs(self):
-        """Scheduled action: delete finished logs older than the retention (default 90 days)."""
-        days = int(self.env["ir.config_parameter"].sudo().get_param(
-            SYNC_LOG_RETENTION_PARAM, DEFAULT_RETENTION_DAYS) or 0)
-        if days <= 0:
-            return 0
-        cutoff = fields.Datetime.now() - datetime.timedelta(days=days)
-        old = self.sudo().search([("started_at", "<", cutoff), ("state", "!=", "running")],
-                                 limit=PURGE_BATCH)
-        count = len(old)
-        old.unlink()
-        if count == PURGE_BATCH:
-            self.env["ir.cron"]._notify_progress(done=count, remaining=1)
-        return count
+        The button names what it opens in its context: ``{'etsy_view': 'orders'}``.
+        """
+        self.ensure_one()
+        key = self.env.context.get("etsy_view")
+        if key not in SHOP_VIEWS:
+            raise ValueError(f"Unknown Etsy shop view {key!r}; use one of {sorted(SHOP_VIEWS)}")
+        _field, _model, xmlid, domain = SHOP_VIEWS[key]
+        action = self.env["ir.actions.act_window"]._for_xml_id(xmlid)
+        action["domain"] = domain(self)
+        action["context"] = {"create": False}
+        return action

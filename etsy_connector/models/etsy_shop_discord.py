@@ -48,7 +48,6 @@ class EtsyShop(models.Model):
              "failing, its access is revoked or its authorization is about to expire.")
     discord_message_ids = fields.One2many("etsy.discord.message", "shop_id",
                                           string="Discord messages")
-    discord_message_count = fields.Integer(compute="_compute_discord_message_count")
 
     # === FAILURE ALERTS === #
 
@@ -58,12 +57,6 @@ class EtsyShop(models.Model):
     alert_keys = fields.Char(
         readonly=True, copy=False,
         help="Alerts raised and not yet cleared (each is raised once, not at every run).")
-
-    def _compute_discord_message_count(self):
-        counts = dict(self.env["etsy.discord.message"]._read_group(
-            [("shop_id", "in", self.ids)], ["shop_id"], ["__count"]))
-        for shop in self:
-            shop.discord_message_count = counts.get(shop, 0)
 
     @api.constrains("discord_webhook_url", "discord_ops_webhook_url", "discord_avatar_url",
                     "discord_max_order_age_hours")
@@ -103,12 +96,6 @@ class EtsyShop(models.Model):
                 _("Discord did not accept the test message: %s", exc.user_message), "danger")
         return self._etsy_notification(
             _("Test message posted: check the Discord channel."), "success")
-
-    def action_view_discord_messages(self):
-        """The Discord messages of this shop."""
-        return self._etsy_shop_action("etsy_connector.action_etsy_discord_message")
-
-    # === FAILURE ALERTS (flow_notify.py) === #
 
     @api.model
     def _cron_check_health(self):

@@ -31,19 +31,7 @@ class EtsyShop(models.Model):
              "Odoo had deactivated it), renew it on Etsy. Etsy charges a listing fee for each "
              "renewal. Off: Odoo publishes the quantities and asks you to renew it yourself.",
     )
-    # Read from the flows' own sync state rows: a run never writes the shop row (defect 11.4).
-    last_listing_import = fields.Datetime(
-        string="Last Listing Import", compute="_compute_last_catalog_runs",
-        help="When the shop's listings were last read from Etsy.",
-    )
-    last_inventory_sync = fields.Datetime(
-        string="Last Inventory Sync", compute="_compute_last_catalog_runs", store=False,
-        readonly=True, copy=False, help="When stock quantities were last published to Etsy.",
-    )
     listing_ids = fields.One2many("etsy.listing", "shop_id", string="Etsy listings")
-    listing_count = fields.Integer(compute="_compute_listing_counts", compute_sudo=True)
-    to_link_count = fields.Integer(compute="_compute_listing_counts", compute_sudo=True,
-                                   string="Etsy products to link")
 
     @api.constrains("stock_buffer")
     def _check_stock_buffer(self):
@@ -51,33 +39,7 @@ class EtsyShop(models.Model):
             if shop.stock_buffer < 0:
                 raise ValidationError(self.env._("The safety buffer cannot be negative."))
 
-    def _compute_last_catalog_runs(self):
-        State = self.env["etsy.sync.state"]
-        listings = State._value(self, "listings", "watermark")
-        inventory = State._value(self, "inventory", "watermark")
-        for shop in self:
-            shop.last_listing_import = listings.get(shop.id, False)
-            shop.last_inventory_sync = inventory.get(shop.id, False)
-
-    def _compute_listing_counts(self):
-        listings = dict(self.env["etsy.listing"]._read_group(
-            [("shop_id", "in", self.ids)], ["shop_id"], ["__count"]))
-        to_link = dict(self.env["etsy.product"]._read_group(
-            [("shop_id", "in", self.ids), ("product_id", "=", False),
-             ("listing_id.active", "=", True)], ["shop_id"], ["__count"]))
-        for shop in self:
-            shop.listing_count = listings.get(shop, 0)
-            shop.to_link_count = to_link.get(shop, 0)
-
     # === BUTTONS === #
-
-    def action_view_listings(self):
-        return self._etsy_shop_action("etsy_connector.action_etsy_listing")
-
-    def action_view_to_link(self):
-        return self._etsy_shop_action(
-            "etsy_connector.action_etsy_product_to_link",
-            domain=[("product_id", "=", False), ("listing_id.active", "=", True)])
 
     def action_import_listings(self):
         """'Import listings' button: every listing of the shop, with its inventory, now."""
@@ -96,8 +58,3 @@ class EtsyShop(models.Model):
     def _sync_etsy_inventory(self, trigger="cron"):
         """Import new orders, then push the stock (see `StockExport`); returns the run's log."""
         return run_flow(self.sudo(), StockExport, trigger)[0]
-
-    @api.model
-    def _cron_import_listings(self):
-        """Refresh the listings of every connected shop (new ones, gone ones, Etsy quantities)."""
-        self._run_for_connected_shops("_etsy_import_listings")

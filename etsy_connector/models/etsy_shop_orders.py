@@ -77,47 +77,8 @@ class EtsyShop(models.Model):
              "shipment made on Etsy): its goods have left. Validate its delivery, so stock and "
              "the quantities published on Etsy follow, or create none. Said on the order.",
     )
-    last_order_sync = fields.Datetime(
-        compute="_compute_order_sync_state", inverse="_inverse_last_order_sync",
-        string="Last Order Sync", copy=False,
-        help="Orders changed on Etsy up to this moment have been imported.")
-    order_recheck_offset = fields.Integer(
-        compute="_compute_order_sync_state",
-        help="Where the re-reading of recent receipts (cancellations, refunds) continues.")
     order_ids = fields.One2many("sale.order", "etsy_shop_id", string="Etsy orders")
-    order_count = fields.Integer(compute="_compute_order_counts", compute_sudo=True)
-    attention_count = fields.Integer(compute="_compute_order_counts", compute_sudo=True,
-                                     string="Orders needing attention")
     receipt_issue_ids = fields.One2many("etsy.receipt.issue", "shop_id")
-    receipt_issue_count = fields.Integer(compute="_compute_order_counts", compute_sudo=True,
-                                         string="Receipts not imported")
-
-    def _compute_order_counts(self):
-        SaleOrder = self.env["sale.order"]
-        orders = dict(SaleOrder._read_group([("etsy_shop_id", "in", self.ids)],
-                                            ["etsy_shop_id"], ["__count"]))
-        flagged = dict(SaleOrder._read_group(
-            [("etsy_shop_id", "in", self.ids), ("etsy_needs_attention", "=", True)],
-            ["etsy_shop_id"], ["__count"]))
-        issues = dict(self.env["etsy.receipt.issue"]._read_group(
-            [("shop_id", "in", self.ids), ("state", "=", "pending")], ["shop_id"], ["__count"]))
-        for shop in self:
-            shop.order_count = orders.get(shop, 0)
-            shop.attention_count = flagged.get(shop, 0)
-            shop.receipt_issue_count = issues.get(shop, 0)
-
-    def _compute_order_sync_state(self):
-        State = self.env["etsy.sync.state"]
-        watermarks = State._value(self, "orders", "watermark")
-        offsets = State._value(self, "orders", "offset")
-        for shop in self:
-            shop.last_order_sync = watermarks.get(shop.id, False)
-            shop.order_recheck_offset = offsets.get(shop.id, 0)
-
-    def _inverse_last_order_sync(self):
-        # Set by hand to re-read the history (empty) or to skip it: the order flow's watermark.
-        for shop in self:
-            self.env["etsy.sync.state"]._for(shop, "orders").watermark = shop.last_order_sync
 
     # === BUTTONS === #
 
@@ -129,19 +90,6 @@ class EtsyShop(models.Model):
         """
         self.ensure_one()
         return self.env["etsy.sync.request"]._request(self, "orders")
-
-    def action_view_orders(self):
-        action = self._etsy_shop_action("sale.action_orders", shop_field="etsy_shop_id")
-        action["context"] = {"default_etsy_shop_id": self.id}
-        return action
-
-    def action_view_attention(self):
-        action = self.action_view_orders()
-        action["domain"] += [("etsy_needs_attention", "=", True)]
-        return action
-
-    def action_view_receipt_issues(self):
-        return self._etsy_shop_action("etsy_connector.action_etsy_receipt_issue")
 
     # === THE ORDER SYNC === #
 

@@ -1,6 +1,6 @@
 """etsy.shop: the publishing defaults and the thin entry points of the publish flows."""
 
-from odoo import api, fields, models
+from odoo import fields, models
 
 from ..etsy.listing import WHEN_MADE
 from .etsy_run import run_flow
@@ -38,18 +38,17 @@ class EtsyShop(models.Model):
     readiness_state_ids = fields.One2many("etsy.readiness.state", "shop_id")
 
     def action_sync_etsy_reference_data(self):
-        """Read Etsy's categories and the shop's shipping, return and processing profiles."""
-        for shop in self:
-            run_flow(shop, ReferenceDataSync, "manual")
-        return True
+        """'Refresh Etsy data': categories, shipping and return policies, processing profiles."""
+        self.ensure_one()
+        return self._etsy_notify_log(self._etsy_sync_reference_data(trigger="manual"))
 
-    @api.model
-    def _cron_sync_etsy_reference_data(self):
-        for shop in self.search([("state", "=", "connected")]):
-            run_flow(shop, ReferenceDataSync, "cron")
+    def _etsy_sync_reference_data(self, trigger="cron"):
+        """Read Etsy's reference data for this shop (see `ReferenceDataSync`); the run's log."""
+        return run_flow(self.sudo(), ReferenceDataSync, trigger)[0]
 
-    @api.model
-    def _cron_update_etsy_listings(self):
-        """Push what Odoo owns of published listings, only where it changed."""
-        for shop in self.search([("state", "=", "connected"), ("content_owner", "=", "odoo")]):
-            run_flow(shop, ListingUpdate, "cron")
+    def _etsy_update_listings(self, trigger="cron"):
+        """Push what Odoo owns of the published listings, only where it changed (see
+        `ListingUpdate`); nothing for a shop whose content Etsy owns."""
+        if self.content_owner != "odoo":
+            return None
+        return run_flow(self.sudo(), ListingUpdate, trigger)[0]

@@ -6,7 +6,7 @@ The tracking export itself (validated deliveries -> Etsy shipments, exactly once
 
 import datetime
 
-from odoo import api, fields, models
+from odoo import fields, models
 
 from ..const import CLOSED_PICKING_STATES, TRACKING_ISSUE_STATES
 from .etsy_run import run_flow
@@ -27,13 +27,6 @@ def late_delivery_domain(shop):
             ("state", "not in", CLOSED_PICKING_STATES), ("etsy_ship_by", "<", today)]
 
 
-def picking_action(shop, name, domain):
-    """The transfers window narrowed to `domain`, for the shop's smart buttons."""
-    action = shop.env["ir.actions.act_window"]._for_xml_id("stock.action_picking_tree_all")
-    action.update(name=name, domain=domain, context={"create": False})
-    return action
-
-
 class EtsyShop(models.Model):
     _inherit = "etsy.shop"
 
@@ -52,37 +45,7 @@ class EtsyShop(models.Model):
         help="Carrier of the deliveries that name none (neither on the delivery nor through "
              "its delivery method).",
     )
-    tracking_issue_count = fields.Integer(
-        compute="_compute_shipping_counts", compute_sudo=True, string="Tracking not sent",
-        help="Validated deliveries whose tracking Etsy refused or has to be checked on Etsy.",
-    )
-    late_delivery_count = fields.Integer(
-        compute="_compute_shipping_counts", compute_sudo=True, string="Late deliveries",
-        help="Open deliveries whose Etsy ship-by date has passed.",
-    )
-
-    def _compute_shipping_counts(self):
-        Picking = self.env["stock.picking"]
-        for shop in self:
-            shop.tracking_issue_count = Picking.search_count(tracking_issue_domain(shop))
-            shop.late_delivery_count = Picking.search_count(late_delivery_domain(shop))
-
-    def action_view_tracking_issues(self):
-        self.ensure_one()
-        return picking_action(self, self.env._("Tracking not sent to Etsy"),
-                              tracking_issue_domain(self))
-
-    def action_view_late_deliveries(self):
-        self.ensure_one()
-        return picking_action(self, self.env._("Late against Etsy ship-by date"),
-                              late_delivery_domain(self))
-
     # === THE TRACKING EXPORT (flow_tracking.py) === #
-
-    @api.model
-    def _cron_push_tracking(self):
-        """Send the tracking of validated deliveries of every connected shop, retry failures."""
-        self._run_for_connected_shops("_etsy_push_tracking")
 
     def _etsy_push_tracking(self, pickings=None, trigger="cron"):
         """Send the tracking of `pickings` (default: this shop's due deliveries) to Etsy.

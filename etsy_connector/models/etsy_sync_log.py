@@ -1,5 +1,6 @@
 """Synchronisation logs: what each run did, readable by users, never containing a secret."""
 
+import datetime
 import logging
 import time
 from contextlib import contextmanager
@@ -8,7 +9,15 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import format_datetime
 
-from ..const import COUNTERS, MAX_LOG_LINES, MAX_LOG_TEXT_LENGTH, OPERATIONS
+from ..const import (
+    COUNTERS,
+    DEFAULT_RETENTION_DAYS,
+    MAX_LOG_LINES,
+    MAX_LOG_TEXT_LENGTH,
+    OPERATIONS,
+    PURGE_BATCH,
+    SYNC_LOG_RETENTION_PARAM,
+)
 from ..etsy.redact import redact
 
 _logger = logging.getLogger(__name__)
@@ -181,6 +190,23 @@ class EtsySyncLog(models.Model):
                                   "it was stopped or killed. The next run carried on from what "
                                   "it had saved; nothing needs doing."),
         })
+
+
+    @api.model
+    def _cron_purge_old_logs(self):
+        """Scheduled action: delete finished logs older than the retention (default 90 days)."""
+        days = int(self.env["ir.config_parameter"].sudo().get_param(
+            SYNC_LOG_RETENTION_PARAM, DEFAULT_RETENTION_DAYS) or 0)
+        if days <= 0:
+            return 0
+        cutoff = fields.Datetime.now() - datetime.timedelta(days=days)
+        old = self.sudo().search([("started_at", "<", cutoff), ("state", "!=", "running")],
+                                 limit=PURGE_BATCH)
+        count = len(old)
+        old.unlink()
+        if count == PURGE_BATCH:
+            self.env["ir.cron"]._notify_progress(done=count, remaining=1)
+        return count
 
 
 class EtsySyncLogLine(models.Model):

@@ -37,6 +37,7 @@ from ..etsy.errors import (
     EtsyTransientError,
     EtsyUnknownOutcomeError,
 )
+from ..etsy.receipt import receipt_status
 from .etsy_run import RUN_ERRORS, EtsyFlow
 
 
@@ -218,7 +219,7 @@ class TrackingExport(EtsyFlow):
     def receipt_verdict(self, picking, receipt, request):
         """What the receipt on Etsy says: None to send `request`, else (state, reason)."""
         _ = self.env._
-        status = self.env["etsy.order.importer"]._receipt_status(receipt)
+        status = receipt_status(receipt)
         if status in CANCELLED_ETSY_STATUSES:
             return "skipped", _("The order is %s on Etsy: no shipping notice was sent.", status)
         if self.only_digital(picking, receipt):

@@ -33,7 +33,7 @@ EXPECTED = {
 }
 
 # Buttons that only open or show something: anyone who sees the record may press them.
-NAVIGATION_BUTTONS = {"action_view", "action_open_order", "action_view_sync_logs"}
+NAVIGATION_BUTTONS = {"action_view_related", "action_open_order"}
 
 
 def persona_groups():

@@ -69,7 +69,8 @@ class TestCronLoop(EtsyCase):
             ("etsy_connector.ir_cron_sync_orders", "model._cron_sync_orders()", (10, "minutes")),
             ("etsy_connector.ir_cron_sync_inventory", "model._cron_sync_inventory()",
              (15, "minutes")),
-            ("etsy_connector.ir_cron_import_listings", "model._cron_import_listings()",
+            ("etsy_connector.ir_cron_import_listings",
+             "model._run_for_connected_shops('_etsy_import_listings')",
              (1, "days")),
         ):
             with self.subTest(cron=xmlid):

@@ -28,9 +28,14 @@ class DiscordCase(SandboxCase):
         return self.etsy_shop._sync_etsy_orders(trigger="manual")
 
     def commit(self):
-        """What happens when the import's transaction commits: the post-commit hook runs."""
+        """What the post-commit hook does once the import's transaction commits.
+
+        The run committed on a cursor of its own, whose hooks a test cursor drops: send what
+        its hook would, the messages queued and due (`_send_due`, the hook's own call).
+        """
         self.env.flush_all()
         self.env.cr.postcommit.run()
+        self.env["etsy.discord.message"]._send_due()
         self.env.invalidate_all()
 
     def messages(self, **domain):

@@ -119,7 +119,7 @@ class TestEtsyShop(EtsyCase):
         self.shop.invalidate_recordset()
         self.assertEqual(self.shop.sync_log_count, 2)
         self.assertEqual(self.shop.sync_log_failed_count, 1)
-        action = self.shop.action_view_sync_logs()
+        action = self.shop.with_context(etsy_view="sync_logs").action_view_related()
         self.assertEqual(action["res_model"], "etsy.sync.log")
         self.assertEqual(logs.search(action["domain"]), self.shop.sync_log_ids)
 

@@ -155,7 +155,7 @@ class TestInventory(SandboxCase):
         self.assertEqual(mystery.link_state, "to_link", "no SKU: a person links it")
         self.assertIn(mystery.etsy_product_ids, self.etsy_shop.listing_ids.etsy_product_ids)
         to_link = self.env["etsy.product"].search(
-            self.etsy_shop.action_view_to_link()["domain"])
+            self.etsy_shop.with_context(etsy_view="to_link").action_view_related()["domain"])
         self.assertIn(mystery.etsy_product_ids, to_link)
         self.assertNotIn(tea.etsy_product_ids[0], to_link)
         self.assertEqual(self.etsy_shop.to_link_count, len(to_link))
@@ -671,7 +671,7 @@ class TestInventory(SandboxCase):
                            lambda shop: calls.append(("import", shop.id))),
               patch.object(shop_class, "_sync_etsy_inventory",
                            lambda shop: calls.append(("push", shop.id)))):
-            self.env["etsy.shop"]._cron_import_listings()
+            self.env.ref("etsy_connector.ir_cron_import_listings").method_direct_trigger()
             self.env["etsy.shop"]._cron_sync_inventory()
         self.assertIn(("import", self.etsy_shop.id), calls)
         self.assertIn(("push", self.etsy_shop.id), calls)

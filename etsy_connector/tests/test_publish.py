@@ -173,10 +173,10 @@ class TestPublish(SandboxCase):
         for variant in template.product_variant_ids:
             self.assertEqual(prices[variant.default_code], round(variant.lst_price * 100))
         self.sandbox.clear_journal()
-        self.env["etsy.shop"]._cron_update_etsy_listings()
+        self.env.ref("etsy_connector.ir_cron_update_listings").method_direct_trigger()
         self.assertEqual(self.sandbox.journal, [])
         template.etsy_title = "Organic tee, now in green"
-        self.env["etsy.shop"]._cron_update_etsy_listings()
+        self.env.ref("etsy_connector.ir_cron_update_listings").method_direct_trigger()
         self.assertEqual([e["operation"] for e in self.writes()], ["updateListing"])
         self.assertEqual(record.data["title"], "Organic tee, now in green")
 

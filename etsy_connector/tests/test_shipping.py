@@ -49,7 +49,7 @@ class ShippingCase(SandboxCase):
         return picking
 
     def push(self):
-        self.env["etsy.shop"]._cron_push_tracking()
+        self.env.ref("etsy_connector.ir_cron_push_tracking").method_direct_trigger()
 
     def shipments(self, receipt_id):
         return self.sandbox.receipt(receipt_id)["shipments"]
@@ -92,7 +92,8 @@ class TestTrackingPush(ShippingCase):
             triggers_before + 1, "validation wakes the send-tracking job")
         self.assertEqual((self.cron.code, self.cron.active, self.cron.interval_number,
                           self.cron.interval_type),
-                         ("model._cron_push_tracking()", True, 10, "minutes"))
+                         ("model._run_for_connected_shops('_etsy_push_tracking')", True, 10,
+                          "minutes"))
 
         self.push()
         self.assertEqual(picking.etsy_push_state, "pushed", picking.etsy_push_message)
@@ -364,7 +365,7 @@ class TestTrackingPush(ShippingCase):
 class TestEtsyShipBy(ShippingCase):
     def late(self):
         return self.env["stock.picking"].search(
-            self.etsy_shop.action_view_late_deliveries()["domain"])
+            self.etsy_shop.with_context(etsy_view="late_deliveries").action_view_related()["domain"])
 
     def late_filter_domain(self):
         """The domain of the transfers' "Late against Etsy ship-by date" filter, as the web

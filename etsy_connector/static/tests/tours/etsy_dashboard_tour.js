@@ -70,7 +70,7 @@ registry.category("web_tour.tours").add("etsy_dashboard_orders", {
         },
         {
             content: "Open the shop's orders in Sales",
-            trigger: `${card} button[name=action_view_orders]`,
+            trigger: `${card} button[name=action_view_related]:contains(Orders)`,
             run: "click",
         },
         {
