@@ -1,6 +1,8 @@
 from odoo import fields, models
 from odoo.exceptions import UserError
 
+from .etsy_run import notification
+
 
 class EtsyReceiptImportWizard(models.TransientModel):
     _name = "etsy.receipt.import.wizard"
@@ -20,7 +22,7 @@ class EtsyReceiptImportWizard(models.TransientModel):
             raise UserError(self.env._("An Etsy receipt ID is a number, such as 3012345678."))
         order, _log = self.shop_id.import_receipt_by_id(receipt_id)
         if not order:
-            return self.shop_id._etsy_notification(
+            return notification(
                 self.env._(
                     "Receipt %s could not be imported: the reason is in the order sync's log "
                     "(Etsy > Sync Logs), and in 'Receipts to fix' when Etsy sent it.",

@@ -9,7 +9,7 @@ from odoo.exceptions import UserError
 
 from ..const import retry_delay
 from ..etsy.errors import EtsyError, EtsyNotFoundError
-from .etsy_run import run_flow
+from .etsy_run import notification, run_flow
 from .flow_orders import OrderImport
 
 # Personal data a diagnosis does not need stays out of the stored payload.
@@ -129,7 +129,7 @@ class EtsyReceiptIssue(models.Model):
                                     receipt_ids=issues.mapped("etsy_receipt_id"))
             imported += len(orders or {})
         failed = len(self) - imported
-        return self.env["etsy.shop"]._etsy_notification(
+        return notification(
             self.env._(
                 "Retried %(count)s receipt(s): %(ok)s imported, %(ko)s still failing (see the "
                 "reason on each).",

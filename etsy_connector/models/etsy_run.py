@@ -26,6 +26,7 @@ from odoo import api
 from odoo.exceptions import UserError, ValidationError
 
 from ..etsy.errors import EtsyDailyLimitError, EtsyError, EtsyReauthorizationRequired
+from .etsy_sync_log import describe_error
 
 _logger = logging.getLogger(__name__)
 
@@ -33,6 +34,23 @@ _logger = logging.getLogger(__name__)
 RUN_ERRORS = (EtsyReauthorizationRequired, EtsyDailyLimitError)
 # Errors a record can meet in normal operation: logged with their reason, no traceback.
 EXPECTED_RECORD_ERRORS = (EtsyError, UserError, ValidationError)
+
+
+def notification(message, kind="info", next_action=None):
+    """A notification for the user's browser; a danger one stays until closed."""
+    action = {"type": "ir.actions.client", "tag": "display_notification",
+              "params": {"message": message, "type": kind, "sticky": kind == "danger"}}
+    if next_action:
+        action["params"]["next"] = next_action
+    return action
+
+
+def notify_log(log):
+    """Tell the user what a manual run did (or why it failed), then reload the view."""
+    reload = {"type": "ir.actions.client", "tag": "soft_reload"}
+    if log.failed_with:
+        return notification(describe_error(log.failed_with), "danger", reload)
+    return notification(log.message, "warning" if log.counts["failed"] else "success", reload)
 
 
 def lock_key(name):

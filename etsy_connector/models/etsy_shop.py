@@ -5,17 +5,17 @@ import traceback
 from urllib.parse import urlsplit
 
 from odoo import _, api, fields, models
-from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.exceptions import AccessError, ValidationError
 
 from ..const import (
     DISCORD_URL_FIELDS,
     MANAGER_GROUP,
     OAUTH_CALLBACK_PATH,
-    SECRET_FIELDS,
     URL_FIELDS,
 )
 from ..etsy.redact import redact
 from .etsy_shop_token import SHOP_TOKEN_FIELDS
+from .etsy_sync_log import shop_secrets
 from .flow_notify import FailureAlerts
 
 _logger = logging.getLogger(__name__)
@@ -114,13 +114,13 @@ class EtsyShop(models.Model):
         "renewal and revokes it when the seller changes password or removes the app.",
     )
     has_credentials = fields.Boolean(
-        compute="_compute_has_credentials",
+        compute="_compute_connection_flags",
         compute_sudo=True,
         help="Whether the Keystring and the Shared Secret of the Etsy app are filled in.",
     )
     is_token_valid = fields.Boolean(
         string="Token Valid",
-        compute="_compute_is_token_valid",
+        compute="_compute_connection_flags",
         compute_sudo=True,
         help="Whether Odoo holds a refresh token that has not expired, i.e. can reach Etsy "
         "without the seller authorizing again.",
@@ -251,15 +251,11 @@ class EtsyShop(models.Model):
 
     # === COMPUTE METHODS === #
 
-    @api.depends("keystring", "shared_secret")
-    def _compute_has_credentials(self):
-        for shop in self:
-            shop.has_credentials = bool(shop.keystring and shop.shared_secret)
-
-    @api.depends("refresh_token", "refresh_token_expires_at")
-    def _compute_is_token_valid(self):
+    @api.depends("keystring", "shared_secret", "refresh_token", "refresh_token_expires_at")
+    def _compute_connection_flags(self):
         now = fields.Datetime.now()
         for shop in self:
+            shop.has_credentials = bool(shop.keystring and shop.shared_secret)
             expiry = shop.refresh_token_expires_at
             shop.is_token_valid = bool(shop.refresh_token) and (not expiry or expiry > now)
 
@@ -335,26 +331,6 @@ class EtsyShop(models.Model):
 
     # === ACTIONS === #
 
-    def action_connect(self):
-        """Send the seller to Etsy to authorize Odoo on this shop.
-
-        Note: self.ensure_one()
-        :raise UserError: when the Etsy app credentials are not filled in.
-        """
-        self.ensure_one()
-        missing = [
-            self._fields[name].string for name in ("keystring", "shared_secret") if not self[name]
-        ]
-        if missing:
-            raise UserError(
-                _(
-                    "Fill in %(fields)s before connecting. Etsy shows the Keystring and the "
-                    "Shared Secret of your app under 'Your Apps' on https://www.etsy.com/developers.",
-                    fields=_(" and ").join(missing),
-                )
-            )
-        return self._etsy_start_oauth()
-
     # === SCHEDULED ACTIONS === #
 
     @api.model
@@ -391,15 +367,6 @@ class EtsyShop(models.Model):
 
     # === HELPERS === #
 
-    def _etsy_secrets(self):
-        """Return the secret values of these shops (read as superuser), for redaction."""
-        return [
-            value
-            for shop in self.sudo()
-            for value in (shop[name] for name in SECRET_FIELDS)
-            if value
-        ]
-
     def _etsy_redact(self, text):
         """Return ``text`` without these shops' secrets nor anything shaped like a secret."""
-        return redact(text, self._etsy_secrets())
+        return redact(text, shop_secrets(self))

@@ -10,18 +10,52 @@ from ..const import DEFAULT_HTTP_TIMEOUT, HTTP_TIMEOUT_PARAM
 from ..etsy import oauth
 from ..etsy.client import EtsyClient
 from ..etsy.errors import EtsyError, EtsyReauthorizationRequired
-from .etsy_sync_log import describe_error
+from .etsy_run import notification
+from .flow_notify import schedule_manager_activity
 
 _logger = logging.getLogger(__name__)
+
+
+def connected_shop_values(env, me, etsy_shop):
+    """The shop's values once Etsy said who authorized Odoo (getMe) and on which shop."""
+    currency = env["res.currency"].with_context(active_test=False).search(
+        [("name", "=", (etsy_shop.get("currency_code") or "").upper())], limit=1)
+    return {
+        "state": "connected",
+        "etsy_user_id": str(me["user_id"]),
+        "etsy_shop_id": str(me["shop_id"]),
+        "etsy_shop_name": etsy_shop.get("shop_name"),
+        "etsy_shop_url": etsy_shop.get("url"),
+        "currency_id": currency.id or False,
+        "scopes": oauth.DEFAULT_SCOPES,
+        "connected_at": fields.Datetime.now(),
+        "last_error": False,
+    }
+
 
 class EtsyShop(models.Model):
     _inherit = "etsy.shop"
 
     # === CONNECT === #
 
-    def _etsy_start_oauth(self):
-        """Send the browser to Etsy's consent page for this shop."""
+    def action_connect(self):
+        """Send the seller to Etsy to authorize Odoo on this shop.
+
+        Note: self.ensure_one()
+        :raise UserError: when the Etsy app credentials are not filled in.
+        """
         self.ensure_one()
+        missing = [
+            self._fields[name].string for name in ("keystring", "shared_secret") if not self[name]
+        ]
+        if missing:
+            raise UserError(
+                _(
+                    "Fill in %(fields)s before connecting. Etsy shows the Keystring and the "
+                    "Shared Secret of your app under 'Your Apps' on https://www.etsy.com/developers.",
+                    fields=_(" and ").join(missing),
+                )
+            )
         redirect_uri = self.redirect_uri
         state, verifier = self.env["etsy.oauth.session"]._start(self, redirect_uri)
         url = oauth.authorize_url(self.oauth_base_url, self.sudo().keystring, redirect_uri,
@@ -51,7 +85,7 @@ class EtsyShop(models.Model):
             client = shop._etsy_client(tokens)
             me = client.get_me()
             etsy_shop = client.get_shop(me["shop_id"])
-            shop.write(shop._etsy_shop_values(me, etsy_shop))
+            shop.write(connected_shop_values(self.env, me, etsy_shop))
             shop.message_post(body=self.env._(
                 "Connected to the Etsy shop %(name)s (shop ID %(id)s).",
                 name=etsy_shop.get("shop_name"), id=me["shop_id"]))
@@ -64,21 +98,6 @@ class EtsyShop(models.Model):
             self.env.ref(f"etsy_connector.{cron}").sudo()._trigger()
         return shop
 
-    def _etsy_shop_values(self, me, etsy_shop):
-        currency = self.env["res.currency"].with_context(active_test=False).search(
-            [("name", "=", (etsy_shop.get("currency_code") or "").upper())], limit=1)
-        return {
-            "state": "connected",
-            "etsy_user_id": str(me["user_id"]),
-            "etsy_shop_id": str(me["shop_id"]),
-            "etsy_shop_name": etsy_shop.get("shop_name"),
-            "etsy_shop_url": etsy_shop.get("url"),
-            "currency_id": currency.id or False,
-            "scopes": oauth.DEFAULT_SCOPES,
-            "connected_at": fields.Datetime.now(),
-            "last_error": False,
-        }
-
     def action_test_connection(self):
         """'Test connection': one cheap authenticated call, and a clear answer."""
         self.ensure_one()
@@ -89,9 +108,9 @@ class EtsyShop(models.Model):
         except EtsyError as exc:
             if isinstance(exc, EtsyReauthorizationRequired):
                 self._etsy_mark_disconnected(exc)
-            return self._etsy_notification(exc.user_message, "danger")
+            return notification(exc.user_message, "danger")
         left = client.rate_limit.remaining_today
-        return self._etsy_notification(
+        return notification(
             _("Connection works: Etsy shop %(name)s, %(left)s API calls left today.",
               name=etsy_shop.get("shop_name"), left="?" if left is None else left),
             "success")
@@ -132,29 +151,8 @@ class EtsyShop(models.Model):
                 continue
             shop.write({"state": "error", "last_error": message})
             shop.message_post(body=_("Etsy refused the connection: %s", message))
-            shop._etsy_schedule_manager_activity(
+            schedule_manager_activity(
+                shop,
                 _("Reconnect the Etsy shop"),
                 _("Etsy revoked access (password change or app removed). Open the shop and "
                   "click 'Reconnect'."))
-
-    def _etsy_schedule_manager_activity(self, summary, note):
-        self.ensure_one()
-        group = self.env.ref("etsy_connector.group_etsy_manager")
-        users = group.users.filtered(lambda u: self.company_id in u.company_ids)[:1]
-        self.activity_schedule("mail.mail_activity_data_todo", summary=summary, note=note,
-                               user_id=(users or self.env.user).id)
-
-    def _etsy_notification(self, message, kind="info", next_action=None):
-        action = {"type": "ir.actions.client", "tag": "display_notification",
-                  "params": {"message": message, "type": kind, "sticky": kind == "danger"}}
-        if next_action:
-            action["params"]["next"] = next_action
-        return action
-
-    def _etsy_notify_log(self, log):
-        """Tell the user what a manual sync did, from its log recorder."""
-        reload = {"type": "ir.actions.client", "tag": "soft_reload"}
-        if log.failed_with:
-            return self._etsy_notification(describe_error(log.failed_with), "danger", reload)
-        kind = "warning" if log.counts["failed"] else "success"
-        return self._etsy_notification(log.message, kind, reload)

@@ -10,6 +10,7 @@ from odoo.exceptions import AccessError, ValidationError
 from ..const import DISCORD_DEFAULT_TEMPLATE, DISCORD_PLACEHOLDERS, MANAGER_GROUP
 from ..etsy.discord import DiscordError, validate_webhook_url
 from .etsy_discord_message import is_public_url
+from .etsy_run import notification
 from .flow_notify import FailureAlerts, ShopDiscord
 
 
@@ -83,7 +84,7 @@ class EtsyShop(models.Model):
             raise AccessError(_("Only Etsy managers can send Discord test messages."))
         url = self.sudo().discord_webhook_url
         if not url:
-            return self._etsy_notification(
+            return notification(
                 _("Paste the Discord webhook URL and save the shop first."), "warning")
         name = self.etsy_shop_name or self.name
         discord = ShopDiscord(self)
@@ -92,9 +93,9 @@ class EtsyShop(models.Model):
                 content=_("✅ Test message from Odoo: %s will announce its Etsy sales here.",
                           name), **discord.identity())
         except DiscordError as exc:
-            return self._etsy_notification(
+            return notification(
                 _("Discord did not accept the test message: %s", exc.user_message), "danger")
-        return self._etsy_notification(
+        return notification(
             _("Test message posted: check the Discord channel."), "success")
 
     @api.model

@@ -7,7 +7,7 @@ The listing import lives in `flow_listings.py` (`ListingImport`), the stock expo
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
-from .etsy_run import run_flow
+from .etsy_run import notify_log, run_flow
 from .flow_listings import ListingImport
 from .flow_stock import StockExport
 
@@ -43,11 +43,11 @@ class EtsyShop(models.Model):
 
     def action_import_listings(self):
         """'Import listings' button: every listing of the shop, with its inventory, now."""
-        return self._etsy_notify_log(self._etsy_import_listings(trigger="manual"))
+        return notify_log(self._etsy_import_listings(trigger="manual"))
 
     def action_sync_inventory(self):
         """'Push stock' button: the same code as the 15-minute schedule, for this shop, now."""
-        return self._etsy_notify_log(self._sync_etsy_inventory(trigger="manual"))
+        return notify_log(self._sync_etsy_inventory(trigger="manual"))
 
     # === FLOWS === #
 

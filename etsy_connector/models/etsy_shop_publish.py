@@ -3,7 +3,7 @@
 from odoo import fields, models
 
 from ..etsy.listing import WHEN_MADE
-from .etsy_run import run_flow
+from .etsy_run import notify_log, run_flow
 from .flow_publish import ListingUpdate, ReferenceDataSync
 
 WHO_MADE_SELECTION = [("i_did", "I did"), ("someone_else", "Someone else"),
@@ -40,7 +40,7 @@ class EtsyShop(models.Model):
     def action_sync_etsy_reference_data(self):
         """'Refresh Etsy data': categories, shipping and return policies, processing profiles."""
         self.ensure_one()
-        return self._etsy_notify_log(self._etsy_sync_reference_data(trigger="manual"))
+        return notify_log(self._etsy_sync_reference_data(trigger="manual"))
 
     def _etsy_sync_reference_data(self, trigger="cron"):
         """Read Etsy's reference data for this shop (see `ReferenceDataSync`); the run's log."""

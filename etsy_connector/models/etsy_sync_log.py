@@ -16,6 +16,7 @@ from ..const import (
     MAX_LOG_TEXT_LENGTH,
     OPERATIONS,
     PURGE_BATCH,
+    SECRET_FIELDS,
     SYNC_LOG_RETENTION_PARAM,
 )
 from ..etsy.redact import redact
@@ -261,7 +262,7 @@ class SyncLogRecorder:
         self._context = {key: context[key] for key in ("lang", "tz") if key in context}
         self._shop_id = shop.id
         # Read now: at the end the caller's transaction may be aborted.
-        self._secrets = shop._etsy_secrets()
+        self._secrets = shop_secrets(shop)
         self._counts = dict.fromkeys(COUNTERS, 0)
         self._api_calls = 0
         # Summary stored when the run ends normally, e.g. "12 receipts imported".
@@ -390,7 +391,7 @@ class SyncLogRecorder:
 
     def _clean(self, env, text):
         # Also scrub the shop's current secrets: a token may have been renewed during the run.
-        secrets = self._secrets + env["etsy.shop"].browse(self._shop_id)._etsy_secrets()
+        secrets = self._secrets + shop_secrets(env["etsy.shop"].browse(self._shop_id))
         text = redact(text, secrets).strip()
         if len(text) > MAX_LOG_TEXT_LENGTH:
             text = text[: MAX_LOG_TEXT_LENGTH - 1] + "\u2026"
@@ -404,6 +405,12 @@ class SyncLogRecorder:
                 cr.execute("SET LOCAL lock_timeout = %s", [f"{self.LOCK_TIMEOUT_MS}ms"])
             env = api.Environment(cr, self._uid, self._context, su=True)
             return operation(env["etsy.sync.log"])
+
+
+def shop_secrets(shops):
+    """The secret values of `shops` (read as superuser): what every text is scrubbed of."""
+    return [value for shop in shops.sudo() for value in (shop[name] for name in SECRET_FIELDS)
+            if value]
 
 
 def describe_error(error):

@@ -10,6 +10,8 @@ import logging
 
 from odoo import api, fields, models
 
+from .etsy_run import notification
+
 _logger = logging.getLogger(__name__)
 
 # What a request can ask for: a flow key and the etsy.shop entry point that runs it.
@@ -37,14 +39,14 @@ class EtsySyncRequest(models.Model):
         notification that says so."""
         cron = self.env.ref("etsy_connector.ir_cron_run_requests").sudo()
         if not cron.active:
-            return shop._etsy_notification(self.env._(
+            return notification(self.env._(
                 "The scheduled action 'Etsy: run requested syncs' is disabled: enable it under "
                 "Settings > Technical > Scheduled Actions (developer mode), then try again."),
                 "warning")
         self.sudo().create({"shop_id": shop.id, "flow": flow, "trigger": trigger})
         cron._trigger()
         flows = dict(self._fields["flow"]._description_selection(self.env))
-        return shop._etsy_notification(self.env._(
+        return notification(self.env._(
             "%(flow)s sync of %(shop)s started in the background: its sync log shows the "
             "progress.", flow=flows[flow], shop=shop.name), "info")
 

@@ -27,6 +27,13 @@ from ..const import (
 from ..etsy.discord import DiscordWebhook
 
 
+def schedule_manager_activity(shop, summary, note):
+    """A to-do for an Etsy manager of the shop's company (else the current user)."""
+    group = shop.env.ref("etsy_connector.group_etsy_manager")
+    users = group.users.filtered(lambda user: shop.company_id in user.company_ids)[:1]
+    shop.activity_schedule("mail.mail_activity_data_todo", summary=summary, note=note,
+                           user_id=(users or shop.env.user).id)
+
 class ShopDiscord:
     """The Discord side of one shop."""
 
@@ -181,7 +188,7 @@ class FailureAlerts:
             # Plain text: the error quoted may come from Etsy or a receipt; escape() keeps it
             # text in the HTML of the chatter and of the activity note.
             shop.message_post(body=note)
-            shop._etsy_schedule_manager_activity(summary, escape(note))
+            schedule_manager_activity(shop, summary, escape(note))
         if ShopDiscord(shop).webhook_url("ops"):
             self.env["etsy.discord.message"]._enqueue(
                 shop, f"alert:{key}:{fields.Datetime.now().isoformat()}",

@@ -12,6 +12,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from ..const import CLOSED_PICKING_STATES, PUSH_STATES
+from .etsy_run import notification
 from .flow_tracking import same_tracking
 
 # Between several parcel numbers people type commas (as Odoo's delivery module stores them),
@@ -132,7 +133,7 @@ class StockPicking(models.Model):
         for shop in deliveries.etsy_shop_id:
             shop.sudo()._etsy_push_tracking(
                 deliveries.filtered(lambda p, s=shop: p.etsy_shop_id == s), trigger="manual")
-        return self.env["etsy.shop"]._etsy_notification(
+        return notification(
             *deliveries._etsy_push_summary(), {"type": "ir.actions.client", "tag": "soft_reload"})
 
     def _etsy_push_summary(self):

@@ -9,6 +9,7 @@ import requests
 
 from odoo.tests import HttpCase, new_test_user, tagged
 
+from ..etsy.client import EtsyClient
 from .common import MANAGER_GROUP
 from .sandbox_common import (
     DEFAULT_KEYSTRING,
@@ -135,7 +136,7 @@ class TestConnectFlow(HttpCase):
         # back would also undo the tokens' own (simulated) commit.
         with (
             unittest.TestCase.assertRaises(self, RuntimeError),
-            patch.object(type(self.shop), "_etsy_shop_values",
+            patch.object(EtsyClient, "get_shop",
                          side_effect=RuntimeError("could not serialize access")),
         ):
             shop._etsy_finish_oauth(session, query["code"][0])

@@ -1,5 +1,4 @@
 import datetime
-from unittest.mock import patch
 
 from psycopg2 import IntegrityError
 
@@ -8,7 +7,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tests import Form, tagged
 from odoo.tools import mute_logger
 
-from .common import REFRESH_TOKEN, EtsyCase
+from .common import REFRESH_TOKEN, SHARED_SECRET, EtsyCase
 
 
 @tagged("post_install", "-at_install")
@@ -90,13 +89,13 @@ class TestEtsyShop(EtsyCase):
             shop.action_connect()
 
     def test_connect_with_credentials_starts_oauth(self):
-        start = {"type": "ir.actions.act_url", "url": "https://www.etsy.com/oauth/connect"}
-        shop = self.shop.with_user(self.manager)
-        # _etsy_start_oauth belongs to the OAuth flow; only the hand-over is checked here.
-        oauth = patch.object(type(shop), "_etsy_start_oauth", create=True, return_value=start)
-        with oauth as started:
-            self.assertEqual(shop.action_connect(), start)
-        started.assert_called_once_with()
+        action = self.shop.with_user(self.manager).action_connect()
+        self.assertEqual(action["type"], "ir.actions.act_url")
+        self.assertTrue(action["url"].startswith("https://www.etsy.com/oauth/connect?"))
+        self.assertIn("code_challenge_method=S256", action["url"])
+        self.assertNotIn(SHARED_SECRET, action["url"])
+        self.assertEqual(self.env["etsy.oauth.session"].search_count(
+            [("shop_id", "=", self.shop.id)]), 1, "one pending attempt, kept server-side")
 
     def test_public_flags_follow_secrets(self):
         as_user = self.shop.with_user(self.user)
