@@ -32,6 +32,8 @@
         # Both inherit the shop form and add menus under the Etsy menu.
         "views/etsy_discord_views.xml",
         "views/etsy_dashboard_views.xml",
+        # Inherits the shop form and the dashboard card.
+        "views/etsy_shop_webhook_views.xml",
     ],
     "assets": {
         "web.assets_tests": ["etsy_connector/static/tests/tours/*.js"],

@@ -24,3 +24,5 @@ from . import etsy_discord_message
 from . import etsy_shop_discord
 from . import product_template_discord
 from . import etsy_shop_dashboard
+from . import etsy_webhook_event
+from . import etsy_shop_webhooks
