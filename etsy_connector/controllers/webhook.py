@@ -23,7 +23,7 @@ _logger = logging.getLogger(__name__)
 
 class EtsyWebhookController(http.Controller):
     @http.route([WEBHOOK_PATH, f"{WEBHOOK_PATH}/<int:shop_id>"], type="http", auth="none",
-                methods=["POST"], csrf=False, save_session=False)
+                methods=["POST"], csrf=False, save_session=False, readonly=False)
     def etsy_webhook(self, shop_id=None, **_kwargs):
         httprequest = request.httprequest
         if (httprequest.content_length or 0) > MAX_WEBHOOK_BODY:

@@ -49,7 +49,8 @@ class EtsySyncRequest(models.Model):
     receipt_id = fields.Char(string="Etsy receipt",
                              help="Import only this receipt (asked for by an Etsy webhook).")
     run_after = fields.Datetime(help="Not run before this moment (the order lock was taken).")
-    attempts = fields.Integer(help="How many times the receipt import found the lock taken.")
+    attempts = fields.Integer(
+        default=0, help="How many times the receipt import found the lock taken.")
 
     @api.model
     def _request(self, shop, flow, trigger="manual", receipt_id=None):
@@ -63,10 +64,11 @@ class EtsySyncRequest(models.Model):
     def _cron_run_requests(self):
         """Run the oldest due request for its shop; the progress API brings the cron back at
         once while due requests remain."""
+        self.flush_model()
         self.env.cr.execute(
             "SELECT shop_id, flow, trigger, receipt_id, attempts FROM etsy_sync_request "
-            "WHERE run_after IS NULL OR run_after <= now() at time zone 'UTC' "
-            "ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED")
+            "WHERE run_after IS NULL OR run_after <= %s "
+            "ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED", [fields.Datetime.now()])
         row = self.env.cr.fetchone()
         if not row:
             return
@@ -90,11 +92,11 @@ class EtsySyncRequest(models.Model):
         outcome = self._import_receipt(shop, receipt_id)
         if outcome != "busy":
             self.env["etsy.webhook.event"]._mark(shop, receipt_id, outcome)
-        elif attempts < MAX_BUSY_RETRIES:
+        elif (attempts or 0) < MAX_BUSY_RETRIES:
             run_after = fields.Datetime.now() + BUSY_RETRY_DELAY
             self.sudo().create({"shop_id": shop.id, "flow": "orders", "trigger": "cron",
                                 "receipt_id": receipt_id, "run_after": run_after,
-                                "attempts": attempts + 1})
+                                "attempts": (attempts or 0) + 1})
             self.env.ref("etsy_connector.ir_cron_run_requests").sudo()._trigger(at=run_after)
         else:
             _logger.info("Etsy receipt %s of shop %s left to the order poll: an order run held "

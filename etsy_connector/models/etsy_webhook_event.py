@@ -54,15 +54,16 @@ class EtsyWebhookEvent(models.Model):
         """Record a verified delivery for `shop`; returns the new event, or an empty recordset
         when this webhook-id was already recorded (a replay). Safe against two deliveries of one
         id at the same moment: the unique index decides, without an error in the log."""
+        now = fields.Datetime.now()
         self.env.cr.execute(
             "INSERT INTO etsy_webhook_event (shop_id, company_id, webhook_id, event_type, "
             " resource_url, receipt_id, received_at, state, create_uid, create_date, write_uid, "
             " write_date) "
-            "VALUES (%s, %s, %s, %s, %s, %s, now() at time zone 'UTC', 'pending', %s, "
-            " now() at time zone 'UTC', %s, now() at time zone 'UTC') "
+            "VALUES (%s, %s, %s, %s, %s, %s, %s, 'pending', %s, %s, %s, %s) "
             "ON CONFLICT (shop_id, webhook_id) DO NOTHING RETURNING id",
             [shop.id, shop.company_id.id, webhook_id[:200], event["event_type"],
-             event["resource_url"], event["receipt_id"], self.env.uid, self.env.uid])
+             event["resource_url"], event["receipt_id"], now, self.env.uid, now, self.env.uid,
+             now])
         row = self.env.cr.fetchone()
         return self.browse(row[0]) if row else self.browse()
 
