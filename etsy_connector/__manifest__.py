@@ -32,7 +32,7 @@
         # Both inherit the shop form and add menus under the Etsy menu.
         "views/etsy_discord_views.xml",
         "views/etsy_dashboard_views.xml",
-        # Inherits the shop form and the dashboard card.
+        # Inherits the shop form and the dashboard card; its menu goes under the Etsy menu.
         "views/etsy_shop_webhook_views.xml",
     ],
     "assets": {
