@@ -27,6 +27,9 @@ from pathlib import Path
 
 from bench_common import argument_parser, connected_shop, odoo_env
 
+# The sandbox lives at the repository root, beside etsy_connector/.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
 SECRET = "whsec_" + "YmVuY2gtd2ViaG9vay1zaWduaW5nLXNlY3JldA=="
 WATCH_INTERVAL = 0.05
 
