@@ -191,14 +191,24 @@ class Bench:
             complete = watcher.wait_all(timeout)
         finally:
             watcher.stopping = True
+        self.last_watcher = watcher
         return watcher.latencies(), complete
 
+    def delivery_latencies(self):
+        """Seconds from each purchase of the last phase to Odoo's 2xx for its order.paid."""
+        accepted = {}
+        for attempt in self.sandbox.webhooks.attempts():
+            if attempt["event_type"] == "order.paid" and attempt["status"] == 200:
+                accepted.setdefault(str(attempt["receipt_id"]), attempt["at"])
+        awaited = self.last_watcher.awaited
+        return [accepted[r] - t for r, t in awaited.items() if r in accepted]
 
-def report(name, latencies, expected, complete):
+
+def report(name, latencies, expected, complete, what="orders confirmed"):
     if not latencies:
         print(f"  {name}: no order confirmed")
         return
-    print(f"  {name}: {len(latencies)}/{expected} orders confirmed"
+    print(f"  {name}: {len(latencies)}/{expected} {what}"
           f"{'' if complete else ' (timed out)'}: p50 {statistics.median(latencies):6.2f} s, "
           f"p95 {percentile(latencies, 0.95):6.2f} s, max {max(latencies):6.2f} s")
 
@@ -217,6 +227,7 @@ def main(argv):
         bench.run_phase(3, 1, 60)
         hooked, hooked_done = bench.run_phase(args.purchases, args.purchases * 0.5, 120)
         statuses = [a["status"] for a in bench.sandbox.webhooks.attempts()]
+        answered = bench.delivery_latencies()
 
         bench.sandbox.webhooks.forget(shop_id)
         bench.set_poll_minutes(args.poll_minutes, now=True)
@@ -232,6 +243,8 @@ def main(argv):
     report("with webhooks       ", hooked, args.purchases, hooked_done)
     print(f"    deliveries: {len(statuses)} attempts, "
           f"{sum(1 for s in statuses if s and 200 <= s < 300)} accepted")
+    report("  of which purchase -> webhook answered", answered, args.purchases, True,
+           "webhooks accepted")
     report(f"polling alone ({args.poll_minutes} min)", polled, args.poll_purchases, polled_done)
     if polled:
         scale = 10 / args.poll_minutes
