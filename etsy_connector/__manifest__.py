@@ -35,6 +35,8 @@
         "views/etsy_dashboard_views.xml",
         # Inherits the product, listing and shop forms; menus under the Etsy menu.
         "views/product_publish_views.xml",
+        # Inherits the shop form and the dashboard card; its menu goes under the Etsy menu.
+        "views/etsy_shop_webhook_views.xml",
     ],
     "assets": {
         "web.assets_tests": ["etsy_connector/static/tests/tours/*.js"],

@@ -21,6 +21,7 @@ SECRET_FIELDS = (
     "refresh_token",
     "discord_webhook_url",
     "discord_ops_webhook_url",
+    "etsy_webhook_secret",
 )
 URL_FIELDS = ("api_base_url", "oauth_base_url")
 # Discord webhook field -> the channel of the messages it carries.
@@ -88,6 +89,11 @@ STATUS_FULLY_REFUNDED = "fully refunded"
 STATUS_COMPLETED = "completed"
 CANCELLED_ETSY_STATUSES = (STATUS_CANCELED, STATUS_FULLY_REFUNDED)
 FINAL_ETSY_STATUSES = (STATUS_CANCELED, STATUS_FULLY_REFUNDED, STATUS_COMPLETED)
+
+# A webhook's receipt import that found the order lock taken is tried again after this...
+BUSY_RETRY_DELAY = datetime.timedelta(seconds=5)
+# ...at most this many times: by then the poller that held the lock has read the receipt too.
+MAX_BUSY_RETRIES = 60
 
 # === LISTINGS AND STOCK === #
 

@@ -38,6 +38,7 @@ from .server import SandboxServer
 from .state import World
 from .tokens import TokenStore
 from .views import inventory_json, listing_json, receipt_json
+from .webhooks import WebhookSender
 
 __all__ = ["DEFAULT_KEYSTRING", "DEFAULT_SHARED_SECRET", "EtsySandbox", "SandboxServer"]
 
@@ -56,6 +57,7 @@ class EtsySandbox:
         self.faults = FaultInjector(OPERATION_IDS)
         self.journal_store = Journal()
         self.discord = DiscordSink()
+        self.webhooks = WebhookSender()
         self.control = Control(self)
         self._build()
         self.app = SandboxApp(self)
@@ -74,6 +76,8 @@ class EtsySandbox:
         if self._seeded:
             seed.seed_catalog(world, self._seller["shop_id"])
             seed.seed_receipts(world, self._seller["shop_id"])
+        # Purchases, cancellations, shipments and deliveries become signed webhooks.
+        world.on_event = self.webhooks.emit
         self.world = world
         self.tokens = TokenStore(world)
         self.limiter = RateLimiter(world)
@@ -87,6 +91,7 @@ class EtsySandbox:
         self.faults.clear(counts=True)
         self.journal_store.clear()
         self.discord.reset()
+        self.webhooks.reset()
 
     # -- serving -------------------------------------------------------------------------------
 
@@ -193,6 +198,11 @@ class EtsySandbox:
     def ship_receipt(self, receipt_id, tracking_code=None, carrier_name=None, delivered=False):
         """The seller ships on Etsy.com, outside the API."""
         return _plain(self.world.ship_receipt(receipt_id, tracking_code, carrier_name, delivered))
+
+    def configure_webhook(self, shop_id=None, url=None, secret=None):
+        """Subscribe `url` to the order webhooks of `shop_id` (default: the seeded shop), signed
+        with `secret` (default: a new one); returns {"shop_id", "url", "secret"}."""
+        return self.webhooks.configure(shop_id or self._seller["shop_id"], url, secret)
 
     def renew_listing(self, listing_id):
         """The seller renews a sold-out/expired/inactive listing; returns the new state."""

@@ -34,6 +34,13 @@ POST_ACTIONS = {
     "advance_clock": lambda sb, a: _done(sb.advance_clock(**a)),
     "add_shop": lambda sb, a: sb.add_shop(**a),
     "clear_journal": lambda sb, a: _done(sb.clear_journal()),
+    "webhooks/configure": lambda sb, a: sb.configure_webhook(**a),
+    "webhooks/forget": lambda sb, a: _done(sb.webhooks.forget(**a)),
+    "webhooks/settings": lambda sb, a: _done(sb.webhooks.settings(**a)),
+    "webhooks/flush": lambda sb, a: {"attempts": sb.webhooks.flush(**a)},
+    "webhooks/send_forged": lambda sb, a: {"status": sb.webhooks.send_forged(**a)},
+    "webhooks/send_stale": lambda sb, a: {"status": sb.webhooks.send_stale(**a)},
+    "webhooks/replay": lambda sb, a: {"status": sb.webhooks.replay(**a)},
     "discord/inject": lambda sb, a: _done(sb.discord.inject(**a)),
     "discord/register": lambda sb, a: _done(sb.discord.register(**a)),
     "discord/forget": lambda sb, a: _done(sb.discord.forget(**a)),
@@ -47,6 +54,7 @@ GET_ACTIONS = {
     "soak/receipts": lambda sb, q: soak.receipts(sb.world, q["shop_id"]),
     "soak/listings": lambda sb, q: soak.listings(sb.world, q["shop_id"]),
     "soak/tokens": lambda sb, q: soak.tokens(sb),
+    "webhooks/deliveries": lambda sb, q: sb.webhooks.attempts(),
 }
 
 

@@ -199,6 +199,8 @@ class World:
         self.buyer_names = itertools.count(1)
         self.seed_listings = {}
         self.seed_receipts = {}
+        # Called as on_event(shop_id, event_type, receipt_id) for Etsy's webhook events.
+        self.on_event = None
 
     # -- time -------------------------------------------------------------------------------
 
@@ -689,6 +691,11 @@ class World:
 
     # -- receipts ----------------------------------------------------------------------------
 
+    def _event(self, record, event_type):
+        """Tell the webhook sender (if any) that `record` went through `event_type`."""
+        if self.on_event is not None:
+            self.on_event(record.shop_id, event_type, record.data["receipt_id"])
+
     def buy(self, listing_id, quantity=1, product_id=None, buyer=None, **options):
         """A buyer checks out: stock goes down (sold out at 0) and a paid receipt appears."""
         with self.lock:
@@ -708,9 +715,12 @@ class World:
                 "quantity": quantity,
                 "personalization": options.pop("personalization", None),
             }
-            return self.create_receipt(
+            data = self.create_receipt(
                 record.data["shop_id"], buyer, [line], created=now, **options
             )
+            if data["is_paid"]:
+                self._event(self.receipts[data["receipt_id"]], "order.paid")
+            return data
 
     def new_buyer(self, country_iso="US"):
         """A fresh buyer with a plausible address in `country_iso`."""
@@ -1001,6 +1011,7 @@ class World:
         with self.lock:
             record = self.receipt_any(receipt_id)
             self._cancel(record, self.now())
+            self._event(record, "order.canceled")
             return record.data
 
     def refund_receipt(self, receipt_id, amount=None):
@@ -1022,6 +1033,9 @@ class World:
             self._add_shipment(record, carrier_name, tracking_code, now)
             record.data["updated_timestamp"] = record.data["update_timestamp"] = now
             record.delivered = record.delivered or delivered
+            self._event(record, "order.shipped")
+            if delivered:
+                self._event(record, "order.delivered")
             return record.data
 
     def receipt_any(self, receipt_id):
@@ -1051,6 +1065,7 @@ class World:
             record.notifications += 1
             record.bcc_notifications += 1 if fields.get("send_bcc") else 0
             record.shipment_encodings.append(encoding)
+            self._event(record, "order.shipped")
             return data
 
     def _tracking_required(self, data):

@@ -4,5 +4,6 @@ UPDATE etsy_shop
        shared_secret = NULL,
        discord_webhook_url = NULL,
        discord_ops_webhook_url = NULL,
+       etsy_webhook_secret = NULL,
        state = 'draft';
 DELETE FROM etsy_shop_token;

@@ -32,3 +32,5 @@ from . import etsy_shop_publish
 from . import etsy_listing_publish
 from . import product_template_publish
 from . import etsy_publish_wizard
+from . import etsy_webhook_event
+from . import etsy_shop_webhooks

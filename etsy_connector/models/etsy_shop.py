@@ -15,7 +15,9 @@ from ..const import (
 )
 from ..etsy.redact import redact
 from .etsy_shop_token import SHOP_TOKEN_FIELDS
+from .etsy_shop_webhooks import due_for_order_poll
 from .etsy_sync_log import shop_secrets
+from .etsy_webhook_event import WEBHOOK_PATH
 from .flow_notify import FailureAlerts
 
 _logger = logging.getLogger(__name__)
@@ -128,7 +130,7 @@ class EtsyShop(models.Model):
 
     redirect_uri = fields.Char(
         string="Callback URL",
-        compute="_compute_redirect_uri",
+        compute="_compute_urls",
         help="Register this exact address as the callback URL of your Etsy app: Etsy only "
         "sends the seller back to addresses registered for the app.",
     )
@@ -259,9 +261,14 @@ class EtsyShop(models.Model):
             expiry = shop.refresh_token_expires_at
             shop.is_token_valid = bool(shop.refresh_token) and (not expiry or expiry > now)
 
-    def _compute_redirect_uri(self):
+    @api.depends("company_id")
+    def _compute_urls(self):
+        # Depends on the company so that a new, unsaved shop shows them at once.
         for shop in self:
-            shop.redirect_uri = shop.get_base_url() + OAUTH_CALLBACK_PATH
+            base_url = shop.get_base_url()
+            shop.redirect_uri = base_url + OAUTH_CALLBACK_PATH
+            shop_id = shop._origin.id
+            shop.webhook_url = f"{base_url}{WEBHOOK_PATH}/{shop_id}" if shop_id else ""
 
     # Tokens live in etsy.shop.token (see there why); these fields read and write that row.
     def _compute_tokens(self):
@@ -335,8 +342,9 @@ class EtsyShop(models.Model):
 
     @api.model
     def _cron_sync_orders(self):
-        """Import new and changed Etsy orders of every connected shop."""
-        self._run_for_connected_shops("_sync_etsy_orders")
+        """Import new and changed Etsy orders of every connected shop (less often for a shop
+        whose webhooks are healthy, if it chose so)."""
+        self._run_for_connected_shops("_sync_etsy_orders", select=due_for_order_poll)
 
     @api.model
     def _cron_sync_inventory(self):
@@ -344,7 +352,7 @@ class EtsyShop(models.Model):
         self._run_for_connected_shops("_sync_etsy_inventory")
 
     @api.model
-    def _run_for_connected_shops(self, method_name):
+    def _run_for_connected_shops(self, method_name, select=None):
         """Call ``method_name`` on each active connected shop; a failing shop never stops the next.
 
         Each flow runs in the run frame, on a cursor of its own: its failure is already recorded
@@ -352,6 +360,8 @@ class EtsyShop(models.Model):
         so a shop that keeps failing reaches a person at once.
         """
         shops = self.search([("state", "=", "connected")])
+        if select:
+            shops = select(shops)
         for done, shop in enumerate(shops, start=1):
             shop = shop.with_company(shop.company_id)
             try:
