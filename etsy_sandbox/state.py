@@ -45,6 +45,7 @@ from .constants import (
     ERR_TRACKING,
 )
 from .errors import ApiError, bad_request, not_found
+from .ledger import Ledger
 
 DAY_SECONDS = 86400
 LISTING_LIFETIME = 120 * DAY_SECONDS
@@ -85,6 +86,12 @@ _ID_STARTS = {
     "question": (1700000001, 1),
     "shipping_profile": (208189665801, 1),
     "destination": (300000001, 1),
+    "ledger": (91234501, 1),
+    "ledger_entry": (7712345001, 3),
+    "payment": (2212345601, 11),
+    "adjustment": (6612345001, 5),
+    "disbursement": (8812345001, 7),
+    "address": (1912345601, 3),
 }
 
 
@@ -188,6 +195,7 @@ class World:
         self.buyer_names = itertools.count(1)
         self.seed_listings = {}
         self.seed_receipts = {}
+        self.ledger = Ledger(self)
 
     # -- time -------------------------------------------------------------------------------
 
@@ -684,6 +692,8 @@ class World:
             for transaction in transactions:
                 self.transactions[transaction["transaction_id"]] = record
             shop.data["transaction_sold_count"] += sum(t["quantity"] for t in transactions)
+            if status not in ("open", "payment processing"):
+                self.ledger.purchase(record, created)
             self._apply_initial_status(record, status, created)
             return data
 
@@ -854,6 +864,7 @@ class World:
         tracking = f"9400{data['receipt_id']}"
         if status == "completed" and all(t["is_digital"] for t in data["transactions"]):
             _mark_shipped(data, later(20))
+            self.ledger.shipped(record, later(20))
         elif status == "completed":
             self._add_shipment(record, "usps", tracking, later(DAY_SECONDS))
         elif status == "canceled":
@@ -874,11 +885,15 @@ class World:
             }
         )
         _mark_shipped(data, at)
+        self.ledger.shipped(record, at)
 
     def _cancel(self, record, at):
         data = record.data
         data["status"] = "canceled"
         if data["is_paid"]:
+            refunded = sum(r["amount"]["amount"] for r in data["refunds"])
+            left = data["grandtotal"]["amount"] - refunded
+            self.ledger.refunded(record, left, at)
             data["refunds"].append(
                 shapes.refund(
                     data["grandtotal"]["amount"],
@@ -895,6 +910,7 @@ class World:
         if amount <= 0 or refunded > grand["amount"]:
             raise bad_request(f"Refund amount must be between 1 and {grand['amount']} minor units.")
         data["refunds"].append(shapes.refund(amount, grand["currency_code"], at, "Refund"))
+        self.ledger.refunded(record, amount, at)
         data["status"] = "fully refunded" if refunded == grand["amount"] else "partially refunded"
 
     def cancel_receipt(self, receipt_id):
@@ -979,6 +995,7 @@ class World:
             if was_shipped is not None and was_shipped != data["is_shipped"]:
                 if was_shipped:
                     _mark_shipped(data, now)
+                    self.ledger.shipped(record, now)
                 else:
                     data.update(is_shipped=False, status="paid" if data["is_paid"] else "open")
                 changed = True
