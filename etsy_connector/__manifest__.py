@@ -5,7 +5,7 @@
     "summary": "Connect Etsy shops to Odoo: orders, stock and sync logs per shop",
     "author": "Etsy Connector contributors",
     "license": "LGPL-3",
-    "depends": ["sale_management", "stock", "sale_stock"],
+    "depends": ["sale_management", "stock", "sale_stock", "account"],
     "external_dependencies": {},
     "data": [
         # Groups before the access rights that name them.
@@ -16,6 +16,7 @@
         "data/etsy_carrier_data.xml",
         "data/ir_cron_shipping_data.xml",
         "data/etsy_discord_data.xml",
+        "data/etsy_money_data.xml",
         # The shop form opens the log action by xmlid, the menus need both actions.
         "views/etsy_sync_log_views.xml",
         # The shop form opens the receipt import wizard by xmlid.
@@ -32,6 +33,7 @@
         # Both inherit the shop form and add menus under the Etsy menu.
         "views/etsy_discord_views.xml",
         "views/etsy_dashboard_views.xml",
+        "views/etsy_money_views.xml",
     ],
     "assets": {
         "web.assets_tests": ["etsy_connector/static/tests/tours/*.js"],

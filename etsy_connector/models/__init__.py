@@ -24,3 +24,9 @@ from . import etsy_discord_message
 from . import etsy_shop_discord
 from . import product_template_discord
 from . import etsy_shop_dashboard
+from . import etsy_ledger_entry
+from . import etsy_ledger_account_map
+from . import etsy_shop_money
+from . import sale_order_money
+from . import etsy_money
+from . import flow_ledger

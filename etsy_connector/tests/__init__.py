@@ -13,3 +13,4 @@ from . import test_inventory
 from . import test_discord_outbox
 from . import test_alerts
 from . import test_dashboard_tour
+from . import test_ledger
