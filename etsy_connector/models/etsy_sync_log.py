@@ -19,6 +19,7 @@ OPERATIONS = [
     ("connect", "Connection"),
     ("notify", "Notifications"),
     ("shipping", "Shipping"),
+    ("ledger", "Etsy Payment Account"),
 ]
 COUNTERS = ("fetched", "done", "created", "updated", "skipped", "failed")
 

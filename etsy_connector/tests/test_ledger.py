@@ -39,6 +39,8 @@ class MoneyCase(SandboxCase):
     def month_of_sales(self, listing_id, shop_id=None, buyers=("US", "GB", "DE", "US")):
         """A month: purchases, shipments, a partial and a full refund, a cancellation, payouts."""
         sandbox = self.sandbox
+        # The month ends now: Etsy's clock is ours, and the ledger run reads up to now.
+        sandbox.advance_clock(-31 * DAY)
         sandbox.configure_payment_account(shop_id=shop_id, payout_interval_days=7)
         receipts = []
         for day in range(30):
@@ -48,6 +50,7 @@ class MoneyCase(SandboxCase):
             if day % 5 != 4:
                 sandbox.ship_receipt(receipt["receipt_id"], f"9400{day:06d}", "usps")
             sandbox.advance_clock(DAY)
+        sandbox.advance_clock(DAY - 120)
         sandbox.refund_receipt(receipts[1], 700)
         sandbox.refund_receipt(receipts[2])
         sandbox.cancel_receipt(receipts[4])
@@ -152,7 +155,7 @@ class TestLedger(MoneyCase):
         shop.invalidate_recordset()
         self.assertTrue(shop.ledger_needs_attention)
         self.assertIn("mystery_levy", shop.ledger_attention_reason)
-        self.assertIn("mystery_levy", "\n".join(log.sudo().line_ids.mapped("record_ref")))
+        self.assertIn("mystery_levy", "\n".join(self.env["etsy.sync.log"].browse(log.id).line_ids.mapped("record_ref")))
         self.assertBooksMatchEtsy(shop)
         # Once mapped, the entries move to their account and the flag goes.
         expense = self.env["etsy.ledger.account.map"]._rule(self.company_a,
