@@ -14,3 +14,4 @@ from . import test_discord_outbox
 from . import test_alerts
 from . import test_dashboard_tour
 from . import test_ledger
+from . import test_money
