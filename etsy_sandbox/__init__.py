@@ -298,10 +298,11 @@ class EtsySandbox:
             self.world, shop_id or self._seller["shop_id"], n, variation_ratio
         )
 
-    def generate_receipts(self, n, lines=2, shop_id=None):
-        """n more receipts from new buyers, `lines` transactions each; returns their ids."""
+    def generate_receipts(self, n, lines=2, shop_id=None, days=60):
+        """n more receipts from new buyers over the last `days` days, `lines` transactions
+        each; returns their ids."""
         return generators.generate_receipts(
-            self.world, shop_id or self._seller["shop_id"], n, lines
+            self.world, shop_id or self._seller["shop_id"], n, lines, days
         )
 
     # -- faults and journal ----------------------------------------------------------------------
