@@ -5,7 +5,7 @@
     "summary": "Connect Etsy shops to Odoo: orders, stock and sync logs per shop",
     "author": "Etsy Connector contributors",
     "license": "LGPL-3",
-    "depends": ["sale_management", "stock", "sale_stock"],
+    "depends": ["sale_management", "stock", "sale_stock", "account"],
     "external_dependencies": {},
     "data": [
         # Groups before the access rights that name them.
@@ -17,6 +17,7 @@
         "data/ir_cron_shipping_data.xml",
         "data/etsy_discord_data.xml",
         "data/ir_cron_publish_data.xml",
+        "data/etsy_money_data.xml",
         # The shop form opens the log action by xmlid, the menus need both actions.
         "views/etsy_sync_log_views.xml",
         # The shop form opens the receipt import wizard by xmlid.
@@ -37,6 +38,7 @@
         "views/product_publish_views.xml",
         # Inherits the shop form and the dashboard card; its menu goes under the Etsy menu.
         "views/etsy_shop_webhook_views.xml",
+        "views/etsy_money_views.xml",
     ],
     "assets": {
         "web.assets_tests": ["etsy_connector/static/tests/tours/*.js"],

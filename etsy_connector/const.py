@@ -46,6 +46,7 @@ OPERATIONS = [
     ("notify", "Notifications"),
     ("shipping", "Shipping"),
     ("publish", "Publishing"),
+    ("ledger", "Etsy Payment Account"),
 ]
 SYNC_OPERATIONS = ("orders", "inventory", "listings", "shipping")
 COUNTERS = ("fetched", "done", "created", "updated", "skipped", "failed")
@@ -146,3 +147,24 @@ DISCORD_MAX_EMBEDS = 10  # Discord's limit per message
 DISCORD_HTTP_TIMEOUT = 10
 ETSY_ORDER_URL = "https://www.etsy.com/your/orders/sold?order_id={receipt}"
 ETSY_LISTING_URL = "https://www.etsy.com/listing/{listing}"
+
+# === MONEY (VAT, INVOICES, THE ETSY PAYMENT ACCOUNT LEDGER) === #
+
+VAT_POLICIES = [
+    ("etsy_collects", "Etsy collects and remits the VAT"),
+    ("seller_charges", "I charge the VAT myself"),
+]
+INVOICE_POLICIES = [
+    ("none", "No invoices"),
+    ("order", "Invoice each confirmed order"),
+    ("delivery", "Invoice each order once delivered"),
+]
+# A first ledger run reads this far back (the connector's order import window by default).
+DEFAULT_LEDGER_DAYS = 90
+LEDGER_MAX_BACKFILL_DAYS = 366
+# Etsy posts entries with their own clock: re-read a margin before the watermark (known ids are
+# skipped, so the overlap costs calls, never double bookings).
+LEDGER_OVERLAP = datetime.timedelta(days=1)
+LEDGER_DAYS_PER_COMMIT = 7
+# Sales Etsy has not posted yet, rechecked for a match at each run (bounded work per run).
+LEDGER_REMATCH_LIMIT = 200

@@ -208,6 +208,48 @@ class EtsySandbox:
         """The seller renews a sold-out/expired/inactive listing; returns the new state."""
         return self.world.renew_listing(listing_id)
 
+    # -- the Etsy Payment Account (ledger.py) ------------------------------------------------------
+
+    def configure_payment_account(self, shop_id=None, remits_vat=None, payout_interval_days=None):
+        """Whether Etsy remits the shop's VAT (default yes), how often it pays out (7 days)."""
+        with self.world.lock:
+            self.world.ledger.configure(
+                shop_id or self._seller["shop_id"], remits_vat, payout_interval_days
+            )
+
+    def payout(self, shop_id=None):
+        """Pay the shop's positive balance out now (DISBURSE2); the entry or None."""
+        with self.world.lock:
+            return _plain(self.world.ledger.payout(shop_id or self._seller["shop_id"]))
+
+    def add_ledger_entry(self, ledger_type, amount, shop_id=None, reference_type="", **kw):
+        """Any entry, e.g. a ledger_type Etsy introduces tomorrow; returns it."""
+        with self.world.lock:
+            ledger = self.world.ledger
+            entry = ledger.add_entry(
+                shop_id or self._seller["shop_id"], ledger_type, int(amount),
+                self.world.now(), reference_type, **kw
+            )
+            return _plain(entry)
+
+    def ledger_balance(self, shop_id=None):
+        """The shop's Payment Account balance in minor units."""
+        with self.world.lock:
+            return self.world.ledger.account(shop_id or self._seller["shop_id"]).balance
+
+    def ledger_entries(self, shop_id=None):
+        """Every entry of the shop, in sequence order."""
+        with self.world.lock:
+            account = self.world.ledger.account(shop_id or self._seller["shop_id"])
+            return _plain(account.entries)
+
+    def payment_of_receipt(self, receipt_id):
+        """The Payment of a receipt as getPayments returns it, or None."""
+        with self.world.lock:
+            ledger = self.world.ledger
+            payment = ledger.payments.get(ledger.payment_by_receipt.get(receipt_id))
+            return _plain(payment.data) if payment else None
+
     # -- reading the world -----------------------------------------------------------------------
 
     def receipt(self, receipt_id):
@@ -266,10 +308,11 @@ class EtsySandbox:
             self.world, shop_id or self._seller["shop_id"], n, variation_ratio
         )
 
-    def generate_receipts(self, n, lines=2, shop_id=None):
-        """n more receipts from new buyers, `lines` transactions each; returns their ids."""
+    def generate_receipts(self, n, lines=2, shop_id=None, days=60):
+        """n more receipts from new buyers over the last `days` days, `lines` transactions
+        each; returns their ids."""
         return generators.generate_receipts(
-            self.world, shop_id or self._seller["shop_id"], n, lines
+            self.world, shop_id or self._seller["shop_id"], n, lines, days
         )
 
     # -- faults and journal ----------------------------------------------------------------------

@@ -146,6 +146,27 @@ OPERATIONS = (
         handlers.update_listing_inventory,
     ),
     Operation(
+        "getShopPaymentAccountLedgerEntries",
+        "GET",
+        "/shops/<int:shop_id>/payment-account/ledger-entries",
+        ("transactions_r",),
+        handlers.get_ledger_entries,
+    ),
+    Operation(
+        "getPaymentAccountLedgerEntryPayments",
+        "GET",
+        "/shops/<int:shop_id>/payment-account/ledger-entries/payments",
+        ("transactions_r",),
+        handlers.get_ledger_entry_payments,
+    ),
+    Operation(
+        "getPayments",
+        "GET",
+        "/shops/<int:shop_id>/payments",
+        ("transactions_r",),
+        handlers.get_payments,
+    ),
+    Operation(
         "getShippingCarriers", "GET", "/shipping-carriers", (), handlers.get_shipping_carriers
     ),
     # Publishing (etsy_sandbox/publish.py).

@@ -106,8 +106,8 @@ def _varied_products(rng, number, scent):
     return products, arrays
 
 
-def generate_receipts(world, shop_id, n, lines=2):
-    """Add n receipts from new buyers over the last 60 days, `lines` transactions each."""
+def generate_receipts(world, shop_id, n, lines=2, days=60):
+    """Add n receipts from new buyers over the last `days` days, `lines` transactions each."""
     with world.lock:
         shop = world.shop(shop_id)
         rng = random.Random(f"receipts-{shop_id}-{len(shop.receipt_ids)}")
@@ -119,7 +119,7 @@ def generate_receipts(world, shop_id, n, lines=2):
         if len(sellable) < lines:
             raise ValueError(f"Shop {shop_id} has fewer than {lines} active listings to sell.")
         end = world.now() - 60
-        step = max(1, (60 * DAY_SECONDS) // max(n, 1))
+        step = max(1, (days * DAY_SECONDS) // max(n, 1))
         start = end - step * n
         ids = []
         for index in range(n):

@@ -560,3 +560,43 @@ CARRIERS = {
     ],
     "default": [(99, "Other", [("other", "Other")], [("other", "Other")])],
 }
+
+
+LEDGER_PARAMS = (
+    Param("min_created", "int", minimum=TIMESTAMP_MIN, required=True),
+    Param("max_created", "int", minimum=TIMESTAMP_MIN, required=True),
+    LIMIT,
+    OFFSET,
+)
+
+
+def get_ledger_entries(call, shop_id):
+    """GET /shops/{shop_id}/payment-account/ledger-entries: a window of at most 31 days."""
+    call.owned_shop(shop_id)
+    query = call.query(LEDGER_PARAMS)
+    entries = call.world.ledger.list_entries(shop_id, query["min_created"], query["max_created"])
+    page = paged(entries, query["limit"], query["offset"])
+    return {"count": len(entries), "results": page}
+
+
+def get_payments(call, shop_id):
+    """GET /shops/{shop_id}/payments?payment_ids=...: the shop's payments among the ids."""
+    call.owned_shop(shop_id)
+    ids = call.query((Param("payment_ids", "int_list", required=True),))["payment_ids"]
+    _at_most_batch("payment_ids", ids)
+    payments = call.world.ledger.payments_of(shop_id, ids)
+    return {"count": len(payments), "results": payments}
+
+
+def get_ledger_entry_payments(call, shop_id):
+    """GET /shops/{shop_id}/payment-account/ledger-entries/payments?ledger_entry_ids=..."""
+    call.owned_shop(shop_id)
+    ids = call.query((Param("ledger_entry_ids", "int_list", required=True),))["ledger_entry_ids"]
+    _at_most_batch("ledger_entry_ids", ids)
+    payments = call.world.ledger.payments_of_entries(shop_id, ids)
+    return {"count": len(payments), "results": payments}
+
+
+def _at_most_batch(name, ids):
+    if len(ids) > MAX_BATCH_IDS:
+        raise bad_request(f"The value for '{name}' must contain at most {MAX_BATCH_IDS} ids.")

@@ -45,6 +45,7 @@ from .constants import (
     ERR_TRACKING,
 )
 from .errors import ApiError, bad_request, not_found
+from .ledger import Ledger
 
 DAY_SECONDS = 86400
 LISTING_LIFETIME = 120 * DAY_SECONDS
@@ -87,6 +88,12 @@ _ID_STARTS = {
     "return_policy": (1254367801, 1),
     "listing_file": (1900000001, 3),
     "destination": (300000001, 1),
+    "ledger": (91234501, 1),
+    "ledger_entry": (7712345001, 3),
+    "payment": (2212345601, 11),
+    "adjustment": (6612345001, 5),
+    "disbursement": (8812345001, 7),
+    "address": (1912345601, 3),
 }
 
 
@@ -201,6 +208,7 @@ class World:
         self.seed_receipts = {}
         # Called as on_event(shop_id, event_type, receipt_id) for Etsy's webhook events.
         self.on_event = None
+        self.ledger = Ledger(self)
 
     # -- time -------------------------------------------------------------------------------
 
@@ -793,6 +801,8 @@ class World:
             for transaction in transactions:
                 self.transactions[transaction["transaction_id"]] = record
             shop.data["transaction_sold_count"] += sum(t["quantity"] for t in transactions)
+            if status not in ("open", "payment processing"):
+                self.ledger.purchase(record, created)
             self._apply_initial_status(record, status, created)
             return data
 
@@ -963,6 +973,7 @@ class World:
         tracking = f"9400{data['receipt_id']}"
         if status == "completed" and all(t["is_digital"] for t in data["transactions"]):
             _mark_shipped(data, later(20))
+            self.ledger.shipped(record, later(20))
         elif status == "completed":
             self._add_shipment(record, "usps", tracking, later(DAY_SECONDS))
         elif status == "canceled":
@@ -983,11 +994,15 @@ class World:
             }
         )
         _mark_shipped(data, at)
+        self.ledger.shipped(record, at)
 
     def _cancel(self, record, at):
         data = record.data
         data["status"] = "canceled"
         if data["is_paid"]:
+            refunded = sum(r["amount"]["amount"] for r in data["refunds"])
+            left = data["grandtotal"]["amount"] - refunded
+            self.ledger.refunded(record, left, at)
             data["refunds"].append(
                 shapes.refund(
                     data["grandtotal"]["amount"],
@@ -1004,6 +1019,7 @@ class World:
         if amount <= 0 or refunded > grand["amount"]:
             raise bad_request(f"Refund amount must be between 1 and {grand['amount']} minor units.")
         data["refunds"].append(shapes.refund(amount, grand["currency_code"], at, "Refund"))
+        self.ledger.refunded(record, amount, at)
         data["status"] = "fully refunded" if refunded == grand["amount"] else "partially refunded"
 
     def cancel_receipt(self, receipt_id):
@@ -1093,6 +1109,7 @@ class World:
             if was_shipped is not None and was_shipped != data["is_shipped"]:
                 if was_shipped:
                     _mark_shipped(data, now)
+                    self.ledger.shipped(record, now)
                 else:
                     data.update(is_shipped=False, status="paid" if data["is_paid"] else "open")
                 changed = True

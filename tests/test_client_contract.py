@@ -1,6 +1,7 @@
 """Every request the client sends, as the sandbox received it, is valid for Etsy's OpenAPI spec."""
 
 from etsy.inventory import build_inventory_update_body
+from etsy.ledger import MAX_WINDOW_SECONDS, get_payments, iter_ledger_entries, payment_reference
 from etsy.money import datetime_to_epoch, epoch_to_datetime
 
 # The operations the connector uses; the test fails if one stops being exercised.
@@ -9,6 +10,7 @@ COVERED = {
     "getShopReceiptTransactionsByReceipt", "updateShopReceipt", "createReceiptShipment",
     "getListingsByShop", "getListingInventory", "getListingsInventoryByListingIds",
     "updateListingInventory", "updateListing", "ping", "tokenScopes",
+    "getShopPaymentAccountLedgerEntries", "getPayments",
 }
 
 
@@ -37,6 +39,11 @@ def exercise_every_operation(client, sandbox):
         inventory, {inventory["products"][0]["product_id"]: 3})
     client.update_listing_inventory(listing_id, body)
     client.update_listing(shop_id, listing_id, state="inactive")
+    # A 40-day backfill: two windows of at most 31 days.
+    now = epoch_to_datetime(sandbox.world.now())
+    entries = list(iter_ledger_entries(client, shop_id, epoch_to_datetime(
+        sandbox.world.now() - 40 * 86400), now))
+    get_payments(client, shop_id, {payment_reference(e) for e in entries} - {None})
 
 
 def test_every_request_the_client_sends_is_valid_for_the_spec(spec, client, sandbox):
@@ -58,3 +65,21 @@ def test_the_validator_catches_what_etsy_would_refuse(spec):
         body={"products": [{"sku": "A", "property_values": [], "offerings": [
             {"price": {"amount": 800, "divisor": 100}, "quantity": 1, "is_enabled": True,
              "readiness_state_id": 1}]}]})
+
+
+def test_ledger_reads_stay_within_etsys_window_and_answers_validate(spec, client, sandbox):
+    exercise_every_operation(client, sandbox)
+    calls = sandbox.calls("getShopPaymentAccountLedgerEntries")
+    assert len(calls) >= 2
+    for call in calls:
+        span = int(call["query"]["max_created"]) - int(call["query"]["min_created"])
+        assert span <= MAX_WINDOW_SECONDS
+    shop_id = sandbox.seller["shop_id"]
+    entries = list(iter_ledger_entries(client, shop_id, epoch_to_datetime(
+        sandbox.world.now() - 20 * 86400), epoch_to_datetime(sandbox.world.now())))
+    for entry in entries:
+        assert not spec.component_errors("PaymentAccountLedgerEntry", entry, closed=True)
+    payments = get_payments(client, shop_id, {payment_reference(e) for e in entries} - {None})
+    assert payments
+    for payment in payments.values():
+        assert not spec.component_errors("Payment", payment, closed=True)

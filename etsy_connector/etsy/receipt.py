@@ -189,10 +189,12 @@ class Receipt:
 
     # --- money --- #
 
-    def expected_total(self, sales_tax_in_order):
+    def expected_total(self, sales_tax_in_order, vat_kept_by_etsy=False):
         """What the Odoo order should total: the grand total, without the sales tax Etsy
-        collected unless the order records it as a line."""
-        return self.grandtotal if sales_tax_in_order else self.grandtotal - self.sales_tax
+        collected unless the order records it as a line, and without the VAT Etsy collects
+        when it keeps it (as marketplace facilitator)."""
+        total = self.grandtotal if sales_tax_in_order else self.grandtotal - self.sales_tax
+        return total - self.vat if vat_kept_by_etsy else total
 
     @property
     def vat_base(self):

@@ -34,3 +34,9 @@ from . import product_template_publish
 from . import etsy_publish_wizard
 from . import etsy_webhook_event
 from . import etsy_shop_webhooks
+from . import etsy_ledger_entry
+from . import etsy_ledger_account_map
+from . import etsy_shop_money
+from . import sale_order_money
+from . import etsy_money
+from . import flow_ledger

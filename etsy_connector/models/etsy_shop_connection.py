@@ -10,6 +10,7 @@ from ..const import DEFAULT_HTTP_TIMEOUT, HTTP_TIMEOUT_PARAM
 from ..etsy import oauth
 from ..etsy.client import EtsyClient
 from ..etsy.errors import EtsyError, EtsyReauthorizationRequired
+from .etsy_money import EtsyBooks
 from .etsy_run import notification
 from .flow_notify import schedule_manager_activity
 
@@ -86,6 +87,9 @@ class EtsyShop(models.Model):
             me = client.get_me()
             etsy_shop = client.get_shop(me["shop_id"])
             shop.write(connected_shop_values(self.env, me, etsy_shop))
+            if shop.company_id.chart_template:
+                # The shop's Etsy journal, where its invoices are paid and its ledger booked.
+                EtsyBooks(self.env, shop).ensure_journal()
             shop.message_post(body=self.env._(
                 "Connected to the Etsy shop %(name)s (shop ID %(id)s).",
                 name=etsy_shop.get("shop_name"), id=me["shop_id"]))

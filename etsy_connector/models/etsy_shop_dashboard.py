@@ -7,7 +7,7 @@ One table, `SHOP_VIEWS`, drives both the counters and the smart buttons that ope
 
 import datetime
 
-from odoo import api, fields, models
+from odoo import fields, models
 
 from .etsy_shop_shipping import late_delivery_domain, tracking_issue_domain
 
@@ -55,6 +55,8 @@ SHOP_VIEWS = {
                     _by_shop("shop_id", ("state", "in", ("failed", "partial")))),
     "discord_messages": ("discord_message_count", "etsy.discord.message",
                          "etsy_connector.action_etsy_discord_message", _by_shop("shop_id")),
+    "ledger_entries": ("ledger_entry_count", "etsy.ledger.entry",
+                       "etsy_connector.action_etsy_ledger_entry", _by_shop("shop_id")),
 }
 
 
@@ -84,6 +86,8 @@ class EtsyShop(models.Model):
         string="Failed Sync Count", compute="_compute_counts", compute_sudo=True,
         help="Number of synchronisations of this shop that failed or had failing records.")
     discord_message_count = fields.Integer(compute="_compute_counts", compute_sudo=True)
+    ledger_entry_count = fields.Integer(compute="_compute_counts", compute_sudo=True,
+                                        string="Etsy ledger entries")
 
     # === WHERE THE FLOWS STAND (their sync state rows) === #
 
@@ -118,7 +122,7 @@ class EtsyShop(models.Model):
     api_calls_seen_at = fields.Datetime(string="API budget read at",
                                         compute="_compute_dashboard")
     dashboard_token_days_left = fields.Integer(
-        string="Authorization days left", compute="_compute_dashboard_token_days_left",
+        string="Authorization days left", compute="_compute_dashboard",
         help="Days until the seller must connect the shop again (renewed at every sync).")
 
     def _compute_counts(self):
@@ -172,16 +176,11 @@ class EtsyShop(models.Model):
                 self.env, last_ok.get((shop.id, "inventory")), now)
             shop.dashboard_shipping_sync_age = age_text(
                 self.env, last_ok.get((shop.id, "shipping")), now)
+            expiry = shop.refresh_token_expires_at
+            shop.dashboard_token_days_left = max(0, (expiry - now).days) if expiry else 0
             budget = budgets.get(shop.id)
             shop.api_calls_left_today = budget.calls_left if budget else 0
             shop.api_calls_seen_at = budget.calls_left_at if budget else False
-
-    @api.depends("refresh_token_expires_at")
-    def _compute_dashboard_token_days_left(self):
-        now = fields.Datetime.now()
-        for shop in self:
-            expiry = shop.refresh_token_expires_at
-            shop.dashboard_token_days_left = max(0, (expiry - now).days) if expiry else 0
 
     def action_view_related(self):
         """A smart button: the records of this shop that its counter counts.

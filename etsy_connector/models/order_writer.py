@@ -12,6 +12,7 @@ from odoo.tools import float_compare
 
 from ..const import CLOSED_PICKING_STATES
 from .etsy_binding import property_key
+from .etsy_money import EtsyInvoicing
 from .order_lookups import BatchLookups, delivery_key
 
 
@@ -47,10 +48,13 @@ class OrderWriter:
         ``created``, ``updated``, ``unchanged``."""
         order = lookups.orders.get(receipt.receipt_id)
         if order:
-            return ("updated" if self.update(order, receipt) else "unchanged"), order
-        order = self.create(receipt, lookups)
-        lookups.orders[receipt.receipt_id] = order
-        return "created", order
+            outcome = "updated" if self.update(order, receipt) else "unchanged"
+        else:
+            order, outcome = self.create(receipt, lookups), "created"
+            lookups.orders[receipt.receipt_id] = order
+        # Invoices per the shop's policy, paid through its Etsy journal (idempotent).
+        EtsyInvoicing(self.env, self.shop).sync_order(order, receipt.raw)
+        return outcome, order
 
     def create(self, receipt, lookups):
         _ = self.env._
@@ -87,6 +91,7 @@ class OrderWriter:
             "etsy_updated_at": receipt.updated_at or False,
             "etsy_grand_total": float(receipt.grandtotal),
             "etsy_sales_tax": float(receipt.sales_tax),
+            "etsy_vat_amount": float(receipt.vat),
             "etsy_buyer_message": receipt.message_from_buyer or False,
             "etsy_gift_message": receipt.gift_message or False,
             "etsy_is_gift": receipt.is_gift,
@@ -263,10 +268,14 @@ class OrderWriter:
         return self.flow.cache.fetch(("pricelist", currency.id), find_or_create)
 
     def _vat_tax(self, receipt):
-        """``(taxes, notes)``: the Odoo tax recording the VAT the seller charged, by rate."""
+        """``(taxes, notes)``: the Odoo tax recording the VAT the seller charged, by rate.
+
+        None when Etsy collects the VAT itself (the shop's VAT policy): like the US sales tax,
+        it is then neither the seller's revenue nor the seller's tax (kept on the order).
+        """
         Tax = self.env["account.tax"]
         rates = receipt.vat_rate()
-        if not rates:
+        if not rates or self.shop.vat_policy == "etsy_collects":
             return Tax, []
         low, high, rate = rates
         tax = self._lasting(("vat", rate), lambda: Tax.search([
@@ -286,7 +295,8 @@ class OrderWriter:
             rate=f"{round(float(rate), 1):g}", vat=receipt.vat)]
 
     def _total_notes(self, order, receipt):
-        expected = receipt.expected_total(self.shop.sales_tax_policy == "line")
+        expected = receipt.expected_total(self.shop.sales_tax_policy == "line",
+                                          vat_kept_by_etsy=self.shop.vat_policy == "etsy_collects")
         difference = float(expected) - order.amount_total
         if not float_compare(difference, 0.0, precision_rounding=order.currency_id.rounding):
             return []

@@ -14,3 +14,5 @@ from . import test_alerts
 from . import test_dashboard_tour
 from . import test_publish
 from . import test_webhooks
+from . import test_ledger
+from . import test_money

@@ -125,7 +125,23 @@ class TestOrderImport(OrdersCase):
         self.assertAlmostEqual(order.amount_total, receipt["grandtotal"]["amount"] / 100, places=2)
         self.assertIn(self.etsy_shop.sales_tax_product_id, order.order_line.product_id)
 
+    def test_vat_etsy_collects_stays_out_of_the_order(self):
+        """The default VAT policy: Etsy collects and remits it, like the US sales tax."""
+        self.assertEqual(self.etsy_shop.vat_policy, "etsy_collects")
+        self.sync()
+        receipt = self.receipt("uk_vat")
+        order = self.order_of(self.seed["uk_vat"])
+        vat = receipt["total_vat_cost"]["amount"] / 100
+        self.assertFalse(order.order_line.tax_id)
+        self.assertAlmostEqual(order.etsy_vat_amount, vat, places=2)
+        self.assertAlmostEqual(order.amount_total, receipt["grandtotal"]["amount"] / 100 - vat,
+                               places=2)
+        self.assertFalse(order.etsy_needs_attention, order.etsy_attention_reason)
+        italy = self.order_of(self.seed["refunded"])  # 22 %: no such Odoo tax, and none needed
+        self.assertNotIn("tax of 22", italy.etsy_attention_reason or "")
+
     def test_vat_charged_by_seller_maps_to_odoo_tax_by_rate(self):
+        self.etsy_shop.vat_policy = "seller_charges"
         self.sync()
         order = self.order_of(self.seed["uk_vat"])
         receipt = self.receipt("uk_vat")
@@ -138,6 +154,7 @@ class TestOrderImport(OrdersCase):
         self.assertEqual(self.order_of(self.seed["germany"]).order_line.tax_id, self.vat[19.0])
 
     def test_missing_vat_rate_is_flagged_with_the_difference(self):
+        self.etsy_shop.vat_policy = "seller_charges"
         self.sync()
         order = self.order_of(self.seed["refunded"])  # Italy: 22 % VAT, no such Odoo tax here
         self.assertTrue(order.etsy_needs_attention)
