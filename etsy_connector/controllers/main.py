@@ -4,7 +4,7 @@ import logging
 
 from markupsafe import escape
 
-from odoo import _, http
+from odoo import http
 from odoo.http import request
 
 from ..const import OAUTH_CALLBACK_PATH
@@ -22,7 +22,7 @@ class EtsyOAuthController(http.Controller):
         session = request.env["etsy.oauth.session"]._consume(state)
         if not session:
             return self._error_page(
-                _(
+                request.env._(
                     "This Etsy connection link is invalid, expired or was already used. Open the "
                     "Etsy shop in Odoo and click 'Connect to Etsy' again."
                 )
@@ -30,12 +30,12 @@ class EtsyOAuthController(http.Controller):
         shop = session.shop_id
         if error:
             reason = (
-                _("you declined access on Etsy")
+                request.env._("you declined access on Etsy")
                 if error == "access_denied"
                 else (error_description or error)
             )
             return self._error_page(
-                _(
+                request.env._(
                     "The shop %(shop)s was not connected: %(reason)s. Click "
                     "'Connect to Etsy' to try again.",
                     shop=shop.name,
@@ -45,7 +45,10 @@ class EtsyOAuthController(http.Controller):
             )
         if not code:
             return self._error_page(
-                _("Etsy sent no authorization code. Click 'Connect to Etsy' to try again."), shop
+                request.env._(
+                    "Etsy sent no authorization code. Click 'Connect to Etsy' to try again."
+                ),
+                shop,
             )
         try:
             shop._etsy_finish_oauth(session, code)
@@ -62,10 +65,10 @@ class EtsyOAuthController(http.Controller):
             "<h1>{title}</h1><p class='etsy-oauth-error'>{message}</p>"
             "<p><a href='{back}'>{back_label}</a></p></body></html>"
         ).format(
-            title=escape(_("Etsy connection failed")),
+            title=escape(request.env._("Etsy connection failed")),
             message=escape(message),
             back=escape(back),
-            back_label=escape(_("Back to the Etsy shop")),
+            back_label=escape(request.env._("Back to the Etsy shop")),
         )
         return request.make_response(
             body, headers=[("Content-Type", "text/html; charset=utf-8")], status=400

@@ -7,7 +7,7 @@ by SKU and property names + values (``property_key``).
 
 import json
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 
 from ..etsy.money import epoch_to_datetime
 
@@ -168,7 +168,8 @@ class EtsyListing(models.Model):
     def _etsy_mark_gone(self):
         """The listing no longer exists on Etsy: archive it with its products, flagged."""
         self.etsy_product_ids.write({"active": False})
-        self._etsy_flag(_("The listing no longer exists on Etsy: its binding was archived."))
+        self._etsy_flag(
+            self.env._("The listing no longer exists on Etsy: its binding was archived."))
         self.write({"active": False})
 
     def _etsy_listing_values(self, etsy_listing):

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 from psycopg2 import errors as pg_errors
 
-from odoo import SUPERUSER_ID, _, api, fields, models
+from odoo import SUPERUSER_ID, api, fields, models
 from odoo.exceptions import UserError
 
 from ..const import (
@@ -156,7 +156,8 @@ class EtsyDiscordMessage(models.Model):
     def _render_order(self, shop, order, receipt):
         """The text and embeds announcing ``order``; never the buyer's name, address or email."""
         transactions = receipt.get("transactions") or []
-        items = [(tx.get("quantity") or 1, break_mentions(tx.get("title") or _("an item")), tx)
+        an_item = self.env._("an item")
+        items = [(tx.get("quantity") or 1, break_mentions(tx.get("title") or an_item), tx)
                  for tx in transactions]
         currency = order.currency_id
         hide = shop.discord_hide_amounts
@@ -176,8 +177,9 @@ class EtsyDiscordMessage(models.Model):
         embeds = [self._item_embed(shop, qty, title, tx, lines.get(str(tx.get("transaction_id"))))
                   for qty, title, tx in items[:DISCORD_MAX_EMBEDS]]
         if embeds and not hide:
-            embeds[0]["footer"] = {"text": _("Order total: %(total)s %(currency)s",
-                                             total=values["total"], currency=values["currency"])}
+            embeds[0]["footer"] = {"text": self.env._(
+                "Order total: %(total)s %(currency)s",
+                total=values["total"], currency=values["currency"])}
         return content or values["items"], embeds
 
     @api.model
@@ -294,7 +296,7 @@ class EtsyDiscordMessage(models.Model):
         discord = ShopDiscord(self.shop_id)
         url = discord.webhook_url(self.channel)
         if not url:
-            self._record({"state": "cancelled", "last_error": _(
+            self._record({"state": "cancelled", "last_error": self.env._(
                 "Discord notifications were switched off for this shop before it was sent.")})
             return 0
         try:
@@ -338,7 +340,7 @@ class EtsyDiscordMessage(models.Model):
         """A claim left 'sending' by a dead worker: Discord may have posted it, a person decides."""
         stale = self.search([("state", "=", "sending"),
                              ("claimed_at", "<", fields.Datetime.now() - DISCORD_STALE_CLAIM)])
-        stale.write({"state": "unknown", "last_error": _(
+        stale.write({"state": "unknown", "last_error": self.env._(
             "The worker sending this message stopped before Discord answered: check the "
             "channel, then 'Send again' or 'Cancel'.")})
 
@@ -347,8 +349,8 @@ class EtsyDiscordMessage(models.Model):
     def action_send_again(self):
         """Queue again (after checking the channel: it may post a second time)."""
         if self.filtered(lambda m: m.state not in ("unknown", "failed", "cancelled")):
-            raise UserError(_("Only messages with an unknown outcome, failed or cancelled can "
-                              "be sent again."))
+            raise UserError(self.env._("Only messages with an unknown outcome, failed or "
+                                       "cancelled can be sent again."))
         self.write({"state": "pending", "next_attempt_at": fields.Datetime.now()})
         self._send_after_commit()
         return True
@@ -356,6 +358,6 @@ class EtsyDiscordMessage(models.Model):
     def action_cancel(self):
         """Never send these messages."""
         if self.filtered(lambda m: m.state in ("sent", "sending")):
-            raise UserError(_("A message that is sent or being sent cannot be cancelled."))
+            raise UserError(self.env._("A message that is sent or being sent cannot be cancelled."))
         self.write({"state": "cancelled"})
         return True

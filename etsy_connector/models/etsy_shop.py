@@ -4,7 +4,7 @@ import logging
 import traceback
 from urllib.parse import urlsplit
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import AccessError, ValidationError
 
 from ..const import (
@@ -304,7 +304,7 @@ class EtsyShop(models.Model):
                 parts = urlsplit(shop[field_name] or "")
                 if parts.scheme not in ("http", "https") or not parts.netloc or parts.query:
                     raise ValidationError(
-                        _(
+                        self.env._(
                             "%(field)s must be a web address such as https://openapi.etsy.com.",
                             field=self._fields[field_name].string,
                         )

@@ -3,7 +3,7 @@
 import functools
 import logging
 
-from odoo import _, fields, models
+from odoo import fields, models
 from odoo.exceptions import UserError
 
 from ..const import DEFAULT_HTTP_TIMEOUT, HTTP_TIMEOUT_PARAM
@@ -51,10 +51,10 @@ class EtsyShop(models.Model):
         ]
         if missing:
             raise UserError(
-                _(
+                self.env._(
                     "Fill in %(fields)s before connecting. Etsy shows the Keystring and the "
                     "Shared Secret of your app under 'Your Apps' on https://www.etsy.com/developers.",
-                    fields=_(" and ").join(missing),
+                    fields=self.env._(" and ").join(missing),
                 )
             )
         redirect_uri = self.redirect_uri
@@ -115,8 +115,8 @@ class EtsyShop(models.Model):
             return notification(exc.user_message, "danger")
         left = client.rate_limit.remaining_today
         return notification(
-            _("Connection works: Etsy shop %(name)s, %(left)s API calls left today.",
-              name=etsy_shop.get("shop_name"), left="?" if left is None else left),
+            self.env._("Connection works: Etsy shop %(name)s, %(left)s API calls left today.",
+                       name=etsy_shop.get("shop_name"), left="?" if left is None else left),
             "success")
 
     # === CLIENT AND TOKENS === #
@@ -154,9 +154,9 @@ class EtsyShop(models.Model):
             if shop.state == "error" and shop.last_error == message:
                 continue
             shop.write({"state": "error", "last_error": message})
-            shop.message_post(body=_("Etsy refused the connection: %s", message))
+            shop.message_post(body=self.env._("Etsy refused the connection: %s", message))
             schedule_manager_activity(
                 shop,
-                _("Reconnect the Etsy shop"),
-                _("Etsy revoked access (password change or app removed). Open the shop and "
-                  "click 'Reconnect'."))
+                self.env._("Reconnect the Etsy shop"),
+                self.env._("Etsy revoked access (password change or app removed). Open the shop "
+                           "and click 'Reconnect'."))

@@ -4,7 +4,7 @@ What the shop says and when (announcements, milestones, failure alerts) is flow_
 outbox that posts each message exactly once is etsy_discord_message.py.
 """
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import AccessError, ValidationError
 
 from ..const import DISCORD_DEFAULT_TEMPLATE, DISCORD_PLACEHOLDERS, MANAGER_GROUP
@@ -71,9 +71,10 @@ class EtsyShop(models.Model):
                         # The validator's text never holds the URL's token.
                         raise ValidationError(str(exc)) from None
             if shop.discord_avatar_url and not is_public_url(shop.discord_avatar_url):
-                raise ValidationError(_("The Discord avatar must be an http(s) image address."))
+                raise ValidationError(
+                    self.env._("The Discord avatar must be an http(s) image address."))
             if shop.discord_max_order_age_hours < 0:
-                raise ValidationError(_("The announcement window cannot be negative."))
+                raise ValidationError(self.env._("The announcement window cannot be negative."))
 
     # === BUTTONS === #
 
@@ -81,22 +82,24 @@ class EtsyShop(models.Model):
         """'Send test message': post a sample to the webhook now and say what happened."""
         self.ensure_one()
         if not self.env.user.has_group(MANAGER_GROUP):
-            raise AccessError(_("Only Etsy managers can send Discord test messages."))
+            raise AccessError(self.env._("Only Etsy managers can send Discord test messages."))
         url = self.sudo().discord_webhook_url
         if not url:
             return notification(
-                _("Paste the Discord webhook URL and save the shop first."), "warning")
+                self.env._("Paste the Discord webhook URL and save the shop first."), "warning")
         name = self.etsy_shop_name or self.name
         discord = ShopDiscord(self)
         try:
             discord.webhook(url).send(
-                content=_("✅ Test message from Odoo: %s will announce its Etsy sales here.",
-                          name), **discord.identity())
+                content=self.env._(
+                    "✅ Test message from Odoo: %s will announce its Etsy sales here.", name),
+                **discord.identity())
         except DiscordError as exc:
             return notification(
-                _("Discord did not accept the test message: %s", exc.user_message), "danger")
+                self.env._("Discord did not accept the test message: %s", exc.user_message),
+                "danger")
         return notification(
-            _("Test message posted: check the Discord channel."), "success")
+            self.env._("Test message posted: check the Discord channel."), "success")
 
     @api.model
     def _cron_check_health(self):

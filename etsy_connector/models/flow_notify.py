@@ -72,17 +72,16 @@ class ShopDiscord:
         shop = self.shop
         if not shop.discord_milestones:
             return
-        _ = self.env._
         Message = self.env["etsy.discord.message"]
         name = shop.etsy_shop_name or shop.name
         count = self.env["sale.order"].search_count([("etsy_shop_id", "=", shop.id)])
         if count in ORDER_MILESTONES or (count > ORDER_MILESTONES[-1] and count % 1000 == 0):
-            Message._enqueue(shop, f"milestone:orders:{count}", _(
+            Message._enqueue(shop, f"milestone:orders:{count}", self.env._(
                 "🏆 %(shop)s just received its order number %(count)s!", shop=name,
                 count=count), kind="milestone")
         day, best = self.orders_by_day(order.date_order)
         if best and day > best:
-            Message._enqueue(shop, f"milestone:day:{order.date_order.date()}", _(
+            Message._enqueue(shop, f"milestone:day:{order.date_order.date()}", self.env._(
                 "🚀 Record day for %(shop)s: %(count)s orders today!", shop=name, count=day),
                 kind="milestone")
 
@@ -160,22 +159,21 @@ class FailureAlerts:
 
     def texts(self, key):
         """(activity summary, what to do) for an alert."""
-        _ = self.env._
         shop = self.shop
         if key == ALERT_SYNC:
             last = self.Log.search([("shop_id", "=", shop.id), ("state", "=", "failed")],
                                    limit=1)
-            return _("Etsy sync keeps failing"), _(
+            return self.env._("Etsy sync keeps failing"), self.env._(
                 "The last %(count)s synchronisations of %(shop)s failed. Latest error: "
                 "%(error)s Open Etsy > Sync Logs (filter 'Failed') for details, fix the cause, "
                 "then click 'Test connection' on the shop.",
                 count=self.failure_streak(), shop=shop.name,
                 error=shop._etsy_redact(last.message or "-"))
         if key == ALERT_DISCONNECTED:
-            return _("Reconnect the Etsy shop"), _(
+            return self.env._("Reconnect the Etsy shop"), self.env._(
                 "Etsy refused the access of %s (password change or app removed). Open the shop "
                 "and click 'Reconnect'.", shop.name)
-        return _("Etsy authorization expires soon"), _(
+        return self.env._("Etsy authorization expires soon"), self.env._(
             "The Etsy authorization of %(shop)s expires on %(date)s. Open the shop and click "
             "'Reconnect' before that date, or synchronisation stops.",
             shop=shop.name, date=fields.Date.to_string(shop.refresh_token_expires_at.date()))

@@ -77,23 +77,23 @@ class OrderImport(EtsyFlow):
         return self.orders
 
     def summary(self):
-        _ = self.env._
         counts = self.log.counts
         if not (counts["fetched"] or counts["failed"]):
-            return _("No receipt changed on Etsy since the last sync: nothing to import.")
+            return self.env._("No receipt changed on Etsy since the last sync: nothing to import.")
         labels = {
-            "window": _("%s changed on Etsy since the last sync"),
-            "retry": _("%s retried from Receipts to Fix"),
-            "recheck": _("%s re-checked for late cancellations and refunds"),
-            "requested": _("%s asked for by id"),
+            "window": self.env._("%s changed on Etsy since the last sync"),
+            "retry": self.env._("%s retried from Receipts to Fix"),
+            "recheck": self.env._("%s re-checked for late cancellations and refunds"),
+            "requested": self.env._("%s asked for by id"),
         }
         sources = ", ".join(labels[source] % self.sources[source]
                             for source in SOURCES if self.sources[source])
-        return _("%(fetched)s receipts read from Etsy (%(sources)s): %(created)s orders created, "
-                 "%(updated)s updated, %(skipped)s already up to date, %(failed)s failed.",
-                 fetched=counts["fetched"], sources=sources or _("none"),
-                 created=counts["created"], updated=counts["updated"],
-                 skipped=counts["skipped"], failed=counts["failed"])
+        return self.env._("%(fetched)s receipts read from Etsy (%(sources)s): %(created)s orders "
+                          "created, %(updated)s updated, %(skipped)s already up to date, "
+                          "%(failed)s failed.",
+                          fetched=counts["fetched"], sources=sources or self.env._("none"),
+                          created=counts["created"], updated=counts["updated"],
+                          skipped=counts["skipped"], failed=counts["failed"])
 
     # === THE WINDOW === #
 

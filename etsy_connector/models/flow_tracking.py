@@ -168,21 +168,19 @@ class TrackingExport(EtsyFlow):
             raise exc
 
     def error_text(self, exc, state):
-        _ = self.env._
         if state == "unknown" and not isinstance(exc, EtsyUnknownOutcomeError):
-            return _("Etsy did not confirm the shipment (%s). It may have been applied: the "
-                     "order is checked on Etsy before anything is sent again.", exc)
+            return self.env._("Etsy did not confirm the shipment (%s). It may have been applied: "
+                              "the order is checked on Etsy before anything is sent again.", exc)
         if TRACKING_REQUIRED_MARKER in (exc.error or "").lower():
-            return _("Etsy requires a tracking code for this order (for example US orders over "
-                     "$10 and orders to India). Enter it on the delivery: it is then sent "
-                     "automatically.")
+            return self.env._("Etsy requires a tracking code for this order (for example US orders "
+                              "over $10 and orders to India). Enter it on the delivery: it is then "
+                              "sent automatically.")
         return exc.user_message
 
     # === WHAT TO SEND (reads only) === #
 
     def shipment_request(self, picking):
         """createReceiptShipment fields for this delivery, and notes on what Etsy cannot take."""
-        _ = self.env._
         codes = picking._etsy_tracking_codes()
         carrier_code, carrier_name = self.carrier(picking)
         request, notes = {}, []
@@ -190,16 +188,17 @@ class TrackingExport(EtsyFlow):
             # Etsy wants a carrier with every tracking code; unknown carriers go as "other".
             request.update(tracking_code=codes[0], carrier_name=carrier_code)
             if carrier_code == OTHER_CARRIER_CODE and carrier_name:
-                notes.append(_("%s is not on Etsy's list of carriers: the buyer gets the "
-                               "tracking code without a tracking link.", carrier_name))
+                notes.append(self.env._("%s is not on Etsy's list of carriers: the buyer gets the "
+                                        "tracking code without a tracking link.", carrier_name))
             elif carrier_code == OTHER_CARRIER_CODE:
-                notes.append(_("No carrier was chosen: the buyer gets the tracking code "
-                               "without a tracking link."))
+                notes.append(self.env._("No carrier was chosen: the buyer gets the tracking code "
+                                        "without a tracking link."))
         if carrier_name:
-            request["note_to_buyer"] = _("Shipped with %s.", carrier_name)
+            request["note_to_buyer"] = self.env._("Shipped with %s.", carrier_name)
         if codes[1:]:
-            notes.append(_("Etsy takes one tracking code per shipment: %s was not sent. Give it "
-                           "to the buyer in an Etsy message if needed.", ", ".join(codes[1:])))
+            notes.append(self.env._("Etsy takes one tracking code per shipment: %s was not sent. "
+                                    "Give it to the buyer in an Etsy message if needed.",
+                                    ", ".join(codes[1:])))
         return request, notes
 
     def carrier(self, picking):
@@ -218,13 +217,13 @@ class TrackingExport(EtsyFlow):
 
     def receipt_verdict(self, picking, receipt, request):
         """What the receipt on Etsy says: None to send `request`, else (state, reason)."""
-        _ = self.env._
         status = receipt_status(receipt)
         if status in CANCELLED_ETSY_STATUSES:
-            return "skipped", _("The order is %s on Etsy: no shipping notice was sent.", status)
+            return "skipped", self.env._(
+                "The order is %s on Etsy: no shipping notice was sent.", status)
         if self.only_digital(picking, receipt):
-            return "skipped", _("Only digital items: Etsy delivers downloads itself and sends "
-                                "no shipping notice for them.")
+            return "skipped", self.env._("Only digital items: Etsy delivers downloads itself and "
+                                         "sends no shipping notice for them.")
         was_sent = picking.etsy_push_state == "unknown"
         code = same_tracking(request.get("tracking_code"))
         if code:
@@ -233,17 +232,18 @@ class TrackingExport(EtsyFlow):
             if code not in shipped:
                 return None
             if was_sent:
-                return "pushed", _("Etsy had received this tracking code although its answer "
-                                   "was lost: it was not sent again.")
-            return "pushed", _("This tracking code is already on the Etsy order: it was not "
-                               "sent again.")
+                return "pushed", self.env._("Etsy had received this tracking code although its "
+                                            "answer was lost: it was not sent again.")
+            return "pushed", self.env._("This tracking code is already on the Etsy order: it was "
+                                        "not sent again.")
         if not receipt.get("is_shipped"):
             return None
         if was_sent:
-            return "pushed", _("Etsy had marked the order shipped although its answer was lost: "
-                               "it was not sent again.")
-        return "skipped", _("Etsy already shows the order as shipped and this delivery has no "
-                            "tracking code: there is nothing new to tell the buyer.")
+            return "pushed", self.env._("Etsy had marked the order shipped although its answer was "
+                                        "lost: it was not sent again.")
+        return "skipped", self.env._("Etsy already shows the order as shipped and this delivery "
+                                     "has no tracking code: there is nothing new to tell the "
+                                     "buyer.")
 
     @staticmethod
     def only_digital(picking, receipt):
@@ -267,14 +267,13 @@ class TrackingExport(EtsyFlow):
 
     def settled_text(self, state, message, request):
         """The chatter note of a settled delivery (plain texts are escaped by Markup's %)."""
-        _ = self.env._
         if state == "skipped":
-            headline = _("Tracking not sent to Etsy.")
+            headline = self.env._("Tracking not sent to Etsy.")
         elif request.get("tracking_code"):
-            headline = _("Tracking on Etsy: %(carrier)s %(code)s.",
-                         carrier=request["carrier_name"], code=request["tracking_code"])
+            headline = self.env._("Tracking on Etsy: %(carrier)s %(code)s.",
+                                  carrier=request["carrier_name"], code=request["tracking_code"])
         else:
-            headline = _("Etsy order marked as shipped (no tracking code).")
+            headline = self.env._("Etsy order marked as shipped (no tracking code).")
         return Markup("%s<br/>%s") % (headline, message) if message else headline
 
     def note_problem(self, picking, state, message, retry_at=None, previous_reason=None):

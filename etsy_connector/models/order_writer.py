@@ -57,7 +57,6 @@ class OrderWriter:
         return outcome, order
 
     def create(self, receipt, lookups):
-        _ = self.env._
         shop = self.shop
         currency = self._currency(receipt.currency)
         buyer, buyer_values = self._buyer(receipt, lookups)
@@ -83,7 +82,7 @@ class OrderWriter:
             # Kept when the order is confirmed (see sale.order._prepare_confirmation_values).
             "date_order": receipt.created_at,
             "client_order_ref": receipt.receipt_id,
-            "origin": _("Etsy receipt %s", receipt.receipt_id),
+            "origin": self.env._("Etsy receipt %s", receipt.receipt_id),
             "etsy_shop_id": shop.id,
             "etsy_receipt_id": receipt.receipt_id,
             "etsy_status": receipt.status,
@@ -358,16 +357,16 @@ class OrderWriter:
 
     def _extra_lines(self, receipt, taxes):
         """Shipping, gift wrap, discount and (by policy) the sales tax Etsy collected."""
-        _ = self.env._
         shop = self.shop
         extras = [
-            (shop.shipping_product_id, receipt.shipping, _("Shipping (Etsy)"), taxes),
-            (shop.gift_wrap_product_id, receipt.gift_wrap, _("Gift wrap (Etsy)"), taxes),
-            (shop.discount_product_id, -receipt.discount, _("Coupon discount (Etsy)"), taxes),
+            (shop.shipping_product_id, receipt.shipping, self.env._("Shipping (Etsy)"), taxes),
+            (shop.gift_wrap_product_id, receipt.gift_wrap, self.env._("Gift wrap (Etsy)"), taxes),
+            (shop.discount_product_id, -receipt.discount, self.env._("Coupon discount (Etsy)"),
+             taxes),
         ]
         if shop.sales_tax_policy == "line":
             extras.append((shop.sales_tax_product_id, receipt.sales_tax,
-                           _("Sales tax collected by Etsy"), self.env["account.tax"]))
+                           self.env._("Sales tax collected by Etsy"), self.env["account.tax"]))
         return [{
             "product_id": product.id,
             "name": name,

@@ -1,6 +1,6 @@
 """Per product: celebration images/GIFs, one picked at random for its Discord sale message."""
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
 from .etsy_discord_message import is_public_url
@@ -25,6 +25,6 @@ class ProductTemplate(models.Model):
         for template in self:
             wrong = [url for url in template._etsy_discord_gif_list() if not is_public_url(url)]
             if wrong:
-                raise ValidationError(_(
+                raise ValidationError(self.env._(
                     "Discord celebration GIFs must be http(s) addresses, one per line: %s",
                     ", ".join(wrong[:3])))
