@@ -6,7 +6,6 @@
     "author": "Etsy Connector contributors",
     "license": "LGPL-3",
     "depends": ["sale_management", "stock", "sale_stock", "account"],
-    "external_dependencies": {},
     "data": [
         # Groups before the access rights that name them.
         "security/etsy_security.xml",
@@ -44,5 +43,4 @@
         "web.assets_tests": ["etsy_connector/static/tests/tours/*.js"],
     },
     "application": True,
-    "installable": True,
 }

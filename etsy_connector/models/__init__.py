@@ -15,7 +15,6 @@ from . import order_lookups
 from . import order_writer
 from . import flow_orders
 from . import etsy_receipt_issue
-from . import etsy_receipt_import_wizard
 from . import res_partner
 from . import sale_order
 from . import etsy_carrier
@@ -31,7 +30,6 @@ from . import flow_publish
 from . import etsy_shop_publish
 from . import etsy_listing_publish
 from . import product_template_publish
-from . import etsy_publish_wizard
 from . import etsy_webhook_event
 from . import etsy_shop_webhooks
 from . import etsy_ledger_entry

@@ -159,7 +159,7 @@ class RunFrame:
         if calls_left is not None:
             self.state._note_calls_left(calls_left)
         self.env.flush_all()
-        self.env.cr.commit()  # pylint: disable=invalid-commit - the run frame owns this cursor
+        self.env.cr.commit()  # pylint: disable=invalid-commit  # the run frame owns this cursor
 
     def rollback(self):
         self.env.cr.rollback()

@@ -55,7 +55,6 @@ class EtsyShop(models.Model):
     )
     company_id = fields.Many2one(
         "res.company",
-        string="Company",
         required=True,
         index=True,
         default=lambda self: self.env.company,
@@ -151,7 +150,6 @@ class EtsyShop(models.Model):
         help="Numeric id of the Etsy user (the shop owner) who authorized Odoo.",
     )
     etsy_shop_name = fields.Char(
-        string="Etsy Shop Name",
         readonly=True,
         copy=False,
         help="Name of the shop on Etsy.",
@@ -206,7 +204,6 @@ class EtsyShop(models.Model):
 
     warehouse_id = fields.Many2one(
         "stock.warehouse",
-        string="Warehouse",
         required=True,
         check_company=True,
         compute="_compute_warehouse_id",

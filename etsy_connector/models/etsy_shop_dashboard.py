@@ -80,7 +80,7 @@ class EtsyShop(models.Model):
         compute="_compute_counts", compute_sudo=True, string="Late deliveries",
         help="Open deliveries whose Etsy ship-by date has passed.")
     sync_log_count = fields.Integer(
-        string="Sync Log Count", compute="_compute_counts", compute_sudo=True,
+        compute="_compute_counts", compute_sudo=True,
         help="Number of synchronisation logs of this shop.")
     sync_log_failed_count = fields.Integer(
         string="Failed Sync Count", compute="_compute_counts", compute_sudo=True,
@@ -93,17 +93,17 @@ class EtsyShop(models.Model):
 
     last_order_sync = fields.Datetime(
         compute="_compute_sync_states", inverse="_inverse_last_order_sync",
-        string="Last Order Sync", copy=False,
+        copy=False,
         help="Orders changed on Etsy up to this moment have been imported. Clear it to read "
              "the history again from 'Import orders since'.")
     order_recheck_offset = fields.Integer(
         compute="_compute_sync_states",
         help="Where the re-reading of recent receipts (cancellations, refunds) continues.")
     last_listing_import = fields.Datetime(
-        string="Last Listing Import", compute="_compute_sync_states",
+        compute="_compute_sync_states",
         help="When the shop's listings were last read from Etsy.")
     last_inventory_sync = fields.Datetime(
-        string="Last Inventory Sync", compute="_compute_sync_states",
+        compute="_compute_sync_states",
         help="When stock quantities were last published to Etsy.")
 
     # === DASHBOARD CARD === #

@@ -32,7 +32,6 @@ class EtsySyncLog(models.Model):
 
     shop_id = fields.Many2one(
         "etsy.shop",
-        string="Shop",
         required=True,
         readonly=True,
         index=True,
@@ -219,7 +218,6 @@ class EtsySyncLogLine(models.Model):
 
     log_id = fields.Many2one(
         "etsy.sync.log",
-        string="Log",
         required=True,
         readonly=True,
         index=True,

@@ -214,7 +214,7 @@ class OrderImport(EtsyFlow):
             # Read for the whole batch at once; again after a rollback emptied the cache.
             lookups = self.writer.lookups(receipts)
             with self.isolated(self._ref(receipt.receipt_id), receipt.receipt_id) as written:
-                outcome, order = self.writer.write(receipt, lookups)
+                outcome, order = self.writer.write_receipt(receipt, lookups)
             if written.failed:
                 self.env["etsy.receipt.issue"]._record(self.shop, receipt.raw, written.error)
                 continue

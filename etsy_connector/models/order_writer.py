@@ -43,20 +43,20 @@ class OrderWriter:
 
     # === ONE RECEIPT === #
 
-    def write(self, receipt, lookups):
+    def write_receipt(self, receipt, lookups):
         """Create or update the order of `receipt`: ``(outcome, order)``, outcome one of
         ``created``, ``updated``, ``unchanged``."""
         order = lookups.orders.get(receipt.receipt_id)
         if order:
             outcome = "updated" if self.update(order, receipt) else "unchanged"
         else:
-            order, outcome = self.create(receipt, lookups), "created"
+            order, outcome = self.create_order(receipt, lookups), "created"
             lookups.orders[receipt.receipt_id] = order
         # Invoices per the shop's policy, paid through its Etsy journal (idempotent).
         EtsyInvoicing(self.env, self.shop).sync_order(order, receipt.raw)
         return outcome, order
 
-    def create(self, receipt, lookups):
+    def create_order(self, receipt, lookups):
         shop = self.shop
         currency = self._currency(receipt.currency)
         buyer, buyer_values = self._buyer(receipt, lookups)

@@ -395,14 +395,14 @@ class TestOrderImport(OrdersCase):
     def test_quarantined_receipt_is_retried_by_later_runs_after_backoff(self):
         listing_id = self.receipt("us_tax")["transactions"][0]["listing_id"]
         bad = self.sandbox.buy(listing_id)
-        original = OrderWriter.write
+        original = OrderWriter.write_receipt
 
         def fail_for_bad(writer, receipt, lookups):
             if receipt.receipt_id == str(bad["receipt_id"]):
                 raise ValueError("Etsy sent a receipt Odoo cannot read")
             return original(writer, receipt, lookups)
 
-        with patch.object(OrderWriter, "write", fail_for_bad), \
+        with patch.object(OrderWriter, "write_receipt", fail_for_bad), \
                 self.assertLogs(RUN_LOGGER, "ERROR") as logs:
             self.sync()
         self.assertIn("Traceback", logs.output[0], "a bug keeps its traceback")
@@ -422,7 +422,7 @@ class TestOrderImport(OrdersCase):
     def test_timeout_mid_pagination_loses_nothing(self):
         self.sandbox.generate_receipts(150, shop_id=self.sandbox.seller["shop_id"])
         self.env["ir.config_parameter"].set_param("etsy_connector.http_timeout", "1")
-        original = OrderWriter.write
+        original = OrderWriter.write_receipt
         seen = []
 
         def hang_midway(writer, receipt, lookups):
@@ -431,14 +431,14 @@ class TestOrderImport(OrdersCase):
                 self.sandbox.inject_fault("getShopReceipts", hang=1.5)
             return original(writer, receipt, lookups)
 
-        with patch.object(OrderWriter, "write", hang_midway):
+        with patch.object(OrderWriter, "write_receipt", hang_midway):
             log = self.sync()
         self.assertEqual(log.counts["failed"], 0)
         self.assertEqual(len(self.orders()), len(self.seed) + 150)
 
     def test_server_errors_and_rate_limits_mid_pagination_lose_nothing(self):
         self.sandbox.generate_receipts(230, shop_id=self.sandbox.seller["shop_id"])
-        original = OrderWriter.write
+        original = OrderWriter.write_receipt
         seen = []
 
         def fault_midway(writer, receipt, lookups):
@@ -448,7 +448,7 @@ class TestOrderImport(OrdersCase):
                 self.sandbox.inject_fault("getShopReceipts", status=429, count=1)
             return original(writer, receipt, lookups)
 
-        with patch.object(OrderWriter, "write", fault_midway):
+        with patch.object(OrderWriter, "write_receipt", fault_midway):
             log = self.sync()
         self.assertEqual(log.counts["failed"], 0)
         self.assertEqual(len(self.orders()), len(self.seed) + 230)
@@ -497,7 +497,7 @@ class TestOrderImport(OrdersCase):
         The run commits for real (in tests, the run's test cursor commits to a savepoint) and
         its cursor rolls back what a dead worker had not committed.
         """
-        original = OrderWriter.write
+        original = OrderWriter.write_receipt
         done = []
 
         def die_at_12(writer, receipt, lookups):
@@ -508,7 +508,7 @@ class TestOrderImport(OrdersCase):
 
         with (
             patch("odoo.addons.etsy_connector.models.flow_orders.ORDERS_PER_COMMIT", 5),
-            patch.object(OrderWriter, "write", die_at_12),
+            patch.object(OrderWriter, "write_receipt", die_at_12),
             self.assertRaisesKeepingWrites(SystemExit),
         ):
             self.sync()
@@ -596,15 +596,15 @@ class TestOrderFlowDefects(OrdersCase):
     def test_a_rolled_back_receipt_keeps_the_window_read(self):
         # The recheck skips what the window read; a receipt that rolled back must not make it
         # forget (it would read every receipt of the window a second time).
-        original = OrderWriter.write
+        original = OrderWriter.write_receipt
         bad = str(self.seed["gift"])
 
         def fail_one(writer, receipt, lookups):
             if receipt.receipt_id == bad:
-                raise UserError("cannot import this one")
+                raise UserError(self.env._("cannot import this one"))
             return original(writer, receipt, lookups)
 
-        with patch.object(OrderWriter, "write", fail_one):
+        with patch.object(OrderWriter, "write_receipt", fail_one):
             log = self.sync()
         self.assertEqual(log.counts["fetched"], len(self.seed))
         self.assertEqual(log.counts["failed"], 1)

@@ -98,7 +98,7 @@ class TestSyncLog(EtsyCase):
             self.assertRaisesKeepingWrites(UserError),
             self.env["etsy.sync.log"]._open(self.shop, "connect"),
         ):
-            raise UserError("Reconnect the shop: Etsy revoked the token.")
+            raise UserError(self.env._("Reconnect the shop: Etsy revoked the token."))
         log = self.env["etsy.sync.log"].search([("shop_id", "=", self.shop.id)])
         self.assertEqual(log.state, "failed")
         self.assertEqual(log.operation, "connect")

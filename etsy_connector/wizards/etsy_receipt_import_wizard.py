@@ -1,7 +1,7 @@
 from odoo import fields, models
 from odoo.exceptions import UserError
 
-from .etsy_run import notification
+from ..models.etsy_run import notification
 
 
 class EtsyReceiptImportWizard(models.TransientModel):

@@ -3,8 +3,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from .etsy_run import run_flow
-from .flow_publish import ACTIVATION_FEE, ListingPublish, readiness_problems
+from ..models.etsy_run import run_flow
+from ..models.flow_publish import ACTIVATION_FEE, ListingPublish, readiness_problems
 
 
 class EtsyPublishWizard(models.TransientModel):
