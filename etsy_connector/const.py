@@ -96,6 +96,23 @@ BUSY_RETRY_DELAY = datetime.timedelta(seconds=5)
 # ...at most this many times: by then the poller that held the lock has read the receipt too.
 MAX_BUSY_RETRIES = 60
 
+# === WEBHOOKS === #
+
+# Where Etsy posts (the shop's id follows); shown on the shop form for the developer portal.
+WEBHOOK_PATH = "/etsy_connector/webhook"
+# A delivery is a few hundred bytes of JSON: anything much larger is not Etsy.
+MAX_WEBHOOK_BODY = 64 * 1024
+# Longer than Etsy's whole retry schedule (8 retries over about 27 hours) and the freshness
+# window: an id forgotten after this can no longer arrive with a fresh timestamp from Etsy.
+WEBHOOK_EVENT_RETENTION = datetime.timedelta(days=30)
+# The orders cron's own interval: a shop never polls more often than this.
+DEFAULT_POLL_MINUTES = 10
+# No webhook for this long while orders came: webhooks are broken (warned on the dashboard).
+WEBHOOK_SILENCE_WARNING = datetime.timedelta(days=1)
+# An order imported by polling this long after the last webhook, without a webhook of its own:
+# the webhooks stopped (a lost subscription, a changed secret).
+WEBHOOK_MISSED_GRACE = datetime.timedelta(minutes=15)
+
 # === LISTINGS AND STOCK === #
 
 LISTING_STATES = ("active", "inactive", "sold_out", "draft", "expired")

@@ -15,8 +15,8 @@ import logging
 from odoo import SUPERUSER_ID, http
 from odoo.http import request
 
+from ..const import MAX_WEBHOOK_BODY, WEBHOOK_PATH
 from ..etsy.webhooks import WebhookError, parse_event, verify
-from ..models.etsy_webhook_event import MAX_WEBHOOK_BODY, WEBHOOK_PATH
 
 _logger = logging.getLogger(__name__)
 

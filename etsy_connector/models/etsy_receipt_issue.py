@@ -125,7 +125,7 @@ class EtsyReceiptIssue(models.Model):
         imported = 0
         by_shop = self.filtered(lambda i: i.state == "pending").grouped("shop_id")
         for shop, issues in by_shop.items():
-            _log, orders = run_flow(shop.sudo(), OrderImport, "manual",
+            _log, orders = run_flow(shop, OrderImport, "manual",
                                     receipt_ids=issues.mapped("etsy_receipt_id"))
             imported += len(orders or {})
         failed = len(self) - imported

@@ -22,8 +22,8 @@ import hashlib
 import logging
 import traceback
 
-from odoo import api
-from odoo.exceptions import UserError, ValidationError
+from odoo import Command, api
+from odoo.exceptions import AccessError, UserError, ValidationError
 
 from ..etsy.errors import EtsyDailyLimitError, EtsyError, EtsyReauthorizationRequired
 from .etsy_sync_log import describe_error
@@ -219,20 +219,49 @@ class RunFrame:
         return log, result
 
 
+def check_may_run(shop):
+    """A run changes data (orders, stock, listings): only who may change the shop starts one.
+
+    Superuser callers (the crons, a button that checked its own narrower right, such as a
+    delivery's 'Send tracking to Etsy') are trusted.
+    """
+    if shop.env.su or shop.has_access("write"):
+        return
+    raise AccessError(shop.env._(
+        "Running an Etsy sync changes your orders, stock and listings: it needs the Etsy / "
+        "Manager access level. Ask an administrator to give it to you (Settings > Users)."))
+
+
+def connector_env(cr, caller_env, shop):
+    """The environment every run works in: the connector's own user, with only the rights the
+    flows need (never the superuser), member of the shop's company."""
+    bot = caller_env.ref("etsy_connector.user_etsy_bot", raise_if_not_found=False)
+    if not bot:
+        return api.Environment(cr, caller_env.uid, caller_env.context, su=caller_env.su)
+    admin = api.Environment(cr, bot.id, caller_env.context, su=True)
+    bot_user = admin["res.users"].browse(bot.id)
+    if shop.company_id not in bot_user.company_ids:
+        # A shop of a new company: the connector's user works for it too.
+        bot_user.write({"company_ids": [Command.link(shop.company_id.id)]})
+    return api.Environment(cr, bot.id, caller_env.context, su=False)
+
+
 def run_flow(shop, flow_cls, trigger="cron", **params):
     """Run `flow_cls` for `shop` in the frame; returns `(log, result)`.
 
-    `log` is None (and nothing ran) when another run of the same flow of this shop holds the
-    lock: a manual run then raises a UserError saying so. The caller's environment is
-    invalidated afterwards, as the run committed on a cursor of its own.
+    The run works as the connector's own user (see `connector_env`), once the caller was found
+    allowed to start it. `log` is None (and nothing ran) when another run of the same flow of
+    this shop holds the lock: a manual run then raises a UserError saying so. The caller's
+    environment is invalidated afterwards, as the run committed on a cursor of its own.
     """
     shop.ensure_one()
+    check_may_run(shop)
     caller_env = shop.env
     # The run's cursor must see what the caller wrote (in tests both share one transaction).
     caller_env.flush_all()
     try:
         with caller_env.registry.cursor() as cr:
-            env = api.Environment(cr, caller_env.uid, caller_env.context, su=caller_env.su)
+            env = connector_env(cr, caller_env, shop)
             run_shop = shop.with_env(env).with_company(shop.company_id)
             key = flow_lock_key(shop.id, flow_cls.flow)
             cr.execute("SELECT pg_try_advisory_lock(%s)", [key])

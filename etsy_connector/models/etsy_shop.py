@@ -12,12 +12,12 @@ from ..const import (
     MANAGER_GROUP,
     OAUTH_CALLBACK_PATH,
     URL_FIELDS,
+    WEBHOOK_PATH,
 )
 from ..etsy.redact import redact
 from .etsy_shop_token import SHOP_TOKEN_FIELDS
-from .etsy_shop_webhooks import due_for_order_poll
 from .etsy_sync_log import shop_secrets
-from .etsy_webhook_event import WEBHOOK_PATH
+from .etsy_webhook_event import due_for_order_poll
 from .flow_notify import FailureAlerts
 
 _logger = logging.getLogger(__name__)

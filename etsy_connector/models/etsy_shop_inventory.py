@@ -53,8 +53,8 @@ class EtsyShop(models.Model):
 
     def _etsy_import_listings(self, trigger="cron"):
         """Import every listing of the shop (see `ListingImport`); returns the run's log."""
-        return run_flow(self.sudo(), ListingImport, trigger)[0]
+        return run_flow(self, ListingImport, trigger)[0]
 
     def _sync_etsy_inventory(self, trigger="cron"):
         """Import new orders, then push the stock (see `StockExport`); returns the run's log."""
-        return run_flow(self.sudo(), StockExport, trigger)[0]
+        return run_flow(self, StockExport, trigger)[0]

@@ -100,7 +100,7 @@ class EtsyShop(models.Model):
 
     def _sync_etsy_ledger(self, trigger="cron"):
         """Read and book the shop's new Etsy Payment Account entries; returns the run's log."""
-        return run_flow(self.sudo(), LedgerSync, trigger)[0]
+        return run_flow(self, LedgerSync, trigger)[0]
 
     def action_sync_ledger(self):
         """'Sync Etsy ledger' button."""

@@ -96,9 +96,9 @@ class EtsyShop(models.Model):
     def _sync_etsy_orders(self, trigger="cron"):
         """Import receipts changed since the last sync, retry the failed ones, re-check recent
         ones; returns the run's log (None when another run of this shop held the lock)."""
-        return run_flow(self.sudo(), OrderImport, trigger)[0]
+        return run_flow(self, OrderImport, trigger)[0]
 
     def import_receipt_by_id(self, receipt_id):
         """Fetch one receipt from Etsy and import it now: ``(sale order or empty, log)``."""
-        log, orders = run_flow(self.sudo(), OrderImport, "manual", receipt_ids=[receipt_id])
+        log, orders = run_flow(self, OrderImport, "manual", receipt_ids=[receipt_id])
         return self.env["sale.order"].browse((orders or {}).get(str(receipt_id))), log

@@ -44,11 +44,11 @@ class EtsyShop(models.Model):
 
     def _etsy_sync_reference_data(self, trigger="cron"):
         """Read Etsy's reference data for this shop (see `ReferenceDataSync`); the run's log."""
-        return run_flow(self.sudo(), ReferenceDataSync, trigger)[0]
+        return run_flow(self, ReferenceDataSync, trigger)[0]
 
     def _etsy_update_listings(self, trigger="cron"):
         """Push what Odoo owns of the published listings, only where it changed (see
         `ListingUpdate`); nothing for a shop whose content Etsy owns."""
         if self.content_owner != "odoo":
             return None
-        return run_flow(self.sudo(), ListingUpdate, trigger)[0]
+        return run_flow(self, ListingUpdate, trigger)[0]

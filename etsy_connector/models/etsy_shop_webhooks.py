@@ -4,57 +4,11 @@ Webhooks only wake the order import (see controllers/webhook.py): polling stays 
 and a shop may poll less often while its webhooks are healthy.
 """
 
-import datetime
 
 from odoo import api, fields, models
 
-from ..const import MANAGER_GROUP
+from ..const import MANAGER_GROUP, WEBHOOK_SILENCE_WARNING
 from .etsy_shop_dashboard import age_text
-
-# The orders cron's own interval: a shop never polls more often than this.
-DEFAULT_POLL_MINUTES = 10
-# No webhook for this long while orders came: webhooks are broken (warned on the dashboard).
-WEBHOOK_SILENCE_WARNING = datetime.timedelta(days=1)
-# An order imported by polling this long after the last webhook, without a webhook of its own:
-# the webhooks stopped (a lost subscription, a changed secret).
-WEBHOOK_MISSED_GRACE = datetime.timedelta(minutes=15)
-
-
-
-def webhooks_healthy(shop):
-    """Whether webhooks bring this shop's orders: one came in the last day, and the newest
-    order did not arrive by polling long after the last webhook without one of its own."""
-    shop.ensure_one()
-    if not shop.webhook_configured or not shop.last_webhook_at or shop.webhook_warning:
-        return False
-    if shop.last_webhook_at < fields.Datetime.now() - WEBHOOK_SILENCE_WARNING:
-        return False
-    newest = shop.env["sale.order"].sudo().search(
-        [("etsy_shop_id", "=", shop.id)], order="id desc", limit=1)
-    if not newest or newest.create_date <= shop.last_webhook_at + WEBHOOK_MISSED_GRACE:
-        return True
-    return bool(shop.env["etsy.webhook.event"].sudo().search_count(
-        [("shop_id", "=", shop.id), ("receipt_id", "=", newest.etsy_receipt_id)], limit=1))
-
-
-def due_for_order_poll(shops):
-    """The `shops` the orders cron polls now: all, except those whose webhooks are healthy and
-    whose last poll (the order flow's watermark) is younger than the longer interval they
-    chose."""
-    polled = shops.env["etsy.sync.state"]._value(shops, "orders", "watermark")
-    now = fields.Datetime.now()
-
-    def due(shop):
-        minutes = int(shop.webhook_poll_interval or DEFAULT_POLL_MINUTES)
-        last = polled.get(shop.id)
-        if minutes <= DEFAULT_POLL_MINUTES or not last:
-            return True
-        # A margin so a cron that runs a little early does not skip a whole period.
-        if now - last >= datetime.timedelta(minutes=minutes - 1):
-            return True
-        return not webhooks_healthy(shop)
-
-    return shops.filtered(due)
 
 
 class EtsyShop(models.Model):

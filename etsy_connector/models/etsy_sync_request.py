@@ -108,7 +108,7 @@ class EtsySyncRequest(models.Model):
     def _import_receipt(self, shop, receipt_id):
         """Import one receipt through the order flow and its lock: 'done', 'failed', or
         'busy' when another order run of the shop holds the lock."""
-        log = run_flow(shop.sudo(), OrderImport, "cron", receipt_ids=[receipt_id])[0]
+        log = run_flow(shop, OrderImport, "cron", receipt_ids=[receipt_id])[0]
         if log is None:
             return "busy"
         return "failed" if log.failed_with or log.counts["failed"] else "done"

@@ -11,15 +11,52 @@ import logging
 
 from odoo import api, fields, models
 
+from ..const import (
+    DEFAULT_POLL_MINUTES,
+    WEBHOOK_EVENT_RETENTION,
+    WEBHOOK_MISSED_GRACE,
+    WEBHOOK_SILENCE_WARNING,
+)
+
 _logger = logging.getLogger(__name__)
 
-# Where Etsy posts (the shop's id follows); shown on the shop form for the developer portal.
-WEBHOOK_PATH = "/etsy_connector/webhook"
-# A delivery is a few hundred bytes of JSON: anything much larger is not Etsy.
-MAX_WEBHOOK_BODY = 64 * 1024
-# Longer than Etsy's whole retry schedule (8 retries over about 27 hours) and the freshness
-# window: an id forgotten after this can no longer arrive with a fresh timestamp from Etsy.
-WEBHOOK_EVENT_RETENTION = datetime.timedelta(days=30)
+
+
+
+def webhooks_healthy(shop):
+    """Whether webhooks bring this shop's orders: one came in the last day, and the newest
+    order did not arrive by polling long after the last webhook without one of its own."""
+    shop.ensure_one()
+    if not shop.webhook_configured or not shop.last_webhook_at or shop.webhook_warning:
+        return False
+    if shop.last_webhook_at < fields.Datetime.now() - WEBHOOK_SILENCE_WARNING:
+        return False
+    newest = shop.env["sale.order"].sudo().search(
+        [("etsy_shop_id", "=", shop.id)], order="id desc", limit=1)
+    if not newest or newest.create_date <= shop.last_webhook_at + WEBHOOK_MISSED_GRACE:
+        return True
+    return bool(shop.env["etsy.webhook.event"].sudo().search_count(
+        [("shop_id", "=", shop.id), ("receipt_id", "=", newest.etsy_receipt_id)], limit=1))
+
+
+def due_for_order_poll(shops):
+    """The `shops` the orders cron polls now: all, except those whose webhooks are healthy and
+    whose last poll (the order flow's watermark) is younger than the longer interval they
+    chose."""
+    polled = shops.env["etsy.sync.state"]._value(shops, "orders", "watermark")
+    now = fields.Datetime.now()
+
+    def due(shop):
+        minutes = int(shop.webhook_poll_interval or DEFAULT_POLL_MINUTES)
+        last = polled.get(shop.id)
+        if minutes <= DEFAULT_POLL_MINUTES or not last:
+            return True
+        # A margin so a cron that runs a little early does not skip a whole period.
+        if now - last >= datetime.timedelta(minutes=minutes - 1):
+            return True
+        return not webhooks_healthy(shop)
+
+    return shops.filtered(due)
 
 
 class EtsyWebhookEvent(models.Model):

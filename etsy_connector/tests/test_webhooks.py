@@ -20,10 +20,10 @@ from odoo.modules import neutralize
 from odoo.sql_db import db_connect
 from odoo.tests import HttpCase, tagged
 
+from ..const import MAX_WEBHOOK_BODY, WEBHOOK_EVENT_RETENTION
 from ..models.etsy_run import flow_lock_key
-from ..models.etsy_shop_webhooks import due_for_order_poll, webhooks_healthy
 from ..models.etsy_sync_request import MAX_BUSY_RETRIES
-from ..models.etsy_webhook_event import MAX_WEBHOOK_BODY, WEBHOOK_EVENT_RETENTION
+from ..models.etsy_webhook_event import due_for_order_poll, webhooks_healthy
 from .sandbox_common import SandboxCase, sandbox_module
 
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
