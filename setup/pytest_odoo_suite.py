@@ -23,7 +23,7 @@ def _selector():
 
 
 def _odoo_test(item):
-    """An instance of the item's Odoo test class, as Odoo's loader would make it (None otherwise)."""
+    """The item's Odoo test, made as Odoo's loader makes it (None for other tests)."""
     cls = getattr(item, "cls", None)
     if cls is None or not hasattr(cls, "test_tags"):
         return None
