@@ -11,7 +11,7 @@ from ..etsy import oauth
 from ..etsy.client import EtsyClient
 from ..etsy.errors import EtsyError, EtsyReauthorizationRequired
 from .etsy_money import EtsyBooks
-from .etsy_run import notification
+from .etsy_run import check_may_run, notification
 from .flow_notify import schedule_manager_activity
 
 _logger = logging.getLogger(__name__)
@@ -46,6 +46,7 @@ class EtsyShop(models.Model):
         :raise UserError: when the Etsy app credentials are not filled in.
         """
         self.ensure_one()
+        check_may_run(self)
         missing = [
             self._fields[name].string for name in ("keystring", "shared_secret") if not self[name]
         ]
@@ -105,6 +106,7 @@ class EtsyShop(models.Model):
     def action_test_connection(self):
         """'Test connection': one cheap authenticated call, and a clear answer."""
         self.ensure_one()
+        check_may_run(self)  # it uses the app's credentials and may put the shop in error
         try:
             client = self._etsy_client()
             me = client.get_me()
