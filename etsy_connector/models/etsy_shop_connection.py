@@ -11,7 +11,7 @@ from ..etsy import oauth
 from ..etsy.client import EtsyClient
 from ..etsy.errors import EtsyError, EtsyReauthorizationRequired
 from .etsy_money import EtsyBooks
-from .etsy_run import notification
+from .etsy_run import check_may_run, notification
 from .flow_notify import schedule_manager_activity
 
 _logger = logging.getLogger(__name__)
@@ -34,6 +34,22 @@ def connected_shop_values(env, me, etsy_shop):
     }
 
 
+
+def check_app_key(shop):
+    """Etsy's ping with the app's key: a typo is caught here, not on Etsy's consent page."""
+    shop = shop.sudo()
+    timeout = float(shop.env["ir.config_parameter"].sudo().get_param(
+        HTTP_TIMEOUT_PARAM, DEFAULT_HTTP_TIMEOUT))
+    try:
+        EtsyClient(shop.keystring, shop.shared_secret, api_base_url=shop.api_base_url,
+                   timeout=timeout, max_retries=1).ping()
+    except EtsyError as exc:
+        raise UserError(shop.env._(
+            "Etsy refused the app's Keystring and Shared Secret, so connecting would fail: "
+            "%(reason)s Copy both again from 'Your Apps' on https://www.etsy.com/developers, "
+            "save, then connect.", reason=shop._etsy_redact(exc.user_message))) from exc
+
+
 class EtsyShop(models.Model):
     _inherit = "etsy.shop"
 
@@ -46,6 +62,7 @@ class EtsyShop(models.Model):
         :raise UserError: when the Etsy app credentials are not filled in.
         """
         self.ensure_one()
+        check_may_run(self)
         missing = [
             self._fields[name].string for name in ("keystring", "shared_secret") if not self[name]
         ]
@@ -57,6 +74,7 @@ class EtsyShop(models.Model):
                     fields=self.env._(" and ").join(missing),
                 )
             )
+        check_app_key(self)
         redirect_uri = self.redirect_uri
         state, verifier = self.env["etsy.oauth.session"]._start(self, redirect_uri)
         url = oauth.authorize_url(self.oauth_base_url, self.sudo().keystring, redirect_uri,
@@ -105,6 +123,7 @@ class EtsyShop(models.Model):
     def action_test_connection(self):
         """'Test connection': one cheap authenticated call, and a clear answer."""
         self.ensure_one()
+        check_may_run(self)  # it uses the app's credentials and may put the shop in error
         try:
             client = self._etsy_client()
             me = client.get_me()
