@@ -10,7 +10,7 @@ from odoo.tools import mute_logger
 
 from odoo.addons.base.tests.common import DISABLED_MAIL_CONTEXT
 from odoo.addons.etsy_connector.models import etsy_sync_log
-from odoo.addons.etsy_connector.models.etsy_sync_log import SyncLogRecorder
+from odoo.addons.etsy_connector.models.sync_log_recorder import SyncLogRecorder
 
 from .common import ACCESS_TOKEN, KEYSTRING, REFRESH_TOKEN, SHARED_SECRET, WEBHOOK_URL, EtsyCase
 
