@@ -2,8 +2,9 @@
 
 - `ListingPublish`: per template, a readiness check (every problem, before any write), then
   createDraftListing -> images one at a time, in order -> files (digital) -> inventory (one
-  product per variant) -> personalization -> activation. Each step is committed on the binding
-  as it completes, so a failure resumes there: never a second draft, never an image twice.
+  product per variant) -> personalization -> activation. Each step that sent something to Etsy
+  is committed on the binding as it completes, so a failure resumes there: never a second draft,
+  never an image twice. A step with nothing to send costs no call and no commit.
 - `ListingUpdate`: what Odoo owns (title, description, tags, price, images, variants) of
   published listings, pushed only where the hash of what would be sent changed.
 - `ListingDeactivate` / `ListingDelete`: archiving a product; an explicitly confirmed delete.
@@ -29,7 +30,7 @@ from ..etsy.listing import (
 )
 from .etsy_binding import property_key, property_label
 from .etsy_run import EtsyFlow
-from .publish_spec import checksum, file_sources, image_sources, listing_spec, readiness_problems
+from .publish_spec import file_sources, image_sources, listing_spec, readiness_problems
 
 
 class ListingSteps(EtsyFlow):
@@ -51,6 +52,10 @@ class ListingSteps(EtsyFlow):
         """The category's properties, read from Etsy once and kept on the category."""
         if not taxonomy_id:
             return []
+        return self.cache.fetch(("taxonomy_properties", taxonomy_id),
+                                partial(self._taxonomy_properties, taxonomy_id))
+
+    def _taxonomy_properties(self, taxonomy_id):
         taxonomy = self.env["etsy.taxonomy"].sudo().search(
             [("etsy_taxonomy_id", "=", taxonomy_id)], limit=1)
         cached = taxonomy._etsy_properties() if taxonomy else None
@@ -62,8 +67,8 @@ class ListingSteps(EtsyFlow):
 
     def run_listing(self, template, listing, activate, spec=None):
         """Run every step not done (or whose content changed), each in a savepoint committed
-        as soon as it succeeds; stop at the first failure. Returns the binding (None when the
-        draft could not be created)."""
+        as soon as it succeeds when it sent something to Etsy; stop at the first failure.
+        Returns the binding (None when the draft could not be created)."""
         spec = spec or listing_spec(self.shop, template)
         properties = self.taxonomy_properties(spec.taxonomy_id)
         calls_before = self.client.call_count
@@ -71,13 +76,18 @@ class ListingSteps(EtsyFlow):
                 listing is not None and listing.publish_state == "active")):
             if listing is None and step != self.step_draft:
                 return None
+            calls = self.client.call_count
             with self.isolated(template.display_name,
                                listing.etsy_listing_id if listing else None) as outcome:
                 listing = step(template, listing, spec, properties) or listing
             if outcome.failed:
                 self.record_error(listing, outcome.error)
                 return listing
-            self.commit()
+            if self.client.call_count != calls:
+                # Etsy has it now: the binding must remember it, whatever fails next. A step
+                # that sent nothing waits for the next commit (each commit empties the ORM
+                # cache: committing idle steps made an unchanged listing cost seconds).
+                self.commit()
         if listing.publish_state == "error":
             listing.write({"publish_error": False, "publish_state": "active"
                            if "active" in listing._etsy_steps() else "draft"})
@@ -98,8 +108,8 @@ class ListingSteps(EtsyFlow):
         if spec.listing_type == "download":
             media.append(("file", file_sources(template)))
         for kind, sources in media:
-            for rank, (name, content) in enumerate(sources, start=1):
-                yield partial(self.step_media, kind, rank, name, content)
+            for rank, source in enumerate(sources, start=1):
+                yield partial(self.step_media, kind, rank, source)
             yield partial(self.step_media_done, kind, len(sources))
         yield self.step_inventory
         yield self.step_personalization
@@ -147,15 +157,16 @@ class ListingSteps(EtsyFlow):
         listing.write({"content_hash": digest, "title": answer.get("title") or spec.title})
         return listing
 
-    def step_media(self, kind, rank, name, content, template, listing, spec, properties):
-        """Upload one image (or file) unless its rank already holds the same bytes."""
-        digest = checksum(content)
+    def step_media(self, kind, rank, source, template, listing, spec, properties):
+        """Upload one image (or file) unless its rank already holds the same bytes (their
+        checksum tells, without reading them)."""
+        digest = source.checksum
         record = listing.image_ids.filtered(lambda r: r.kind == kind and r.rank == rank)
         if record and record.checksum == digest:
             return listing
         upload = self._upload_image if kind == "image" else self._upload_file
-        etsy_id = upload(listing, name, content, rank)
-        values = {"checksum": digest, "etsy_image_id": str(etsy_id), "name": name}
+        etsy_id = upload(listing, source.name, source.content(), rank)
+        values = {"checksum": digest, "etsy_image_id": str(etsy_id), "name": source.name}
         if record:
             record.write(values)
         else:
@@ -269,6 +280,9 @@ class ListingPublish(ListingSteps):
         activate = bool(self.params.get("activate"))
         Listing = self.env["etsy.listing"].with_context(active_test=False)
         for template in templates.exists():
+            # One template at a time: each commit empties the cache, and a prefetch set of every
+            # template would then read (and compute) them all again for each one.
+            template = template.with_prefetch()
             self.log.count("fetched")
             listing = Listing.search([("shop_id", "=", self.shop.id),
                                       ("product_tmpl_id", "=", template.id),
@@ -281,7 +295,7 @@ class ListingPublish(ListingSteps):
                 self.refused += 1
                 self.log.failure(template.display_name, "\n".join(problems))
                 continue
-            if listing and activate:
+            if listing and activate and not listing.publish_activate:
                 listing.publish_activate = True
             self.run_listing(template, listing, activate, spec)
 
@@ -304,8 +318,9 @@ class ListingUpdate(ListingSteps):
             domain.append(("id", "in", self.params["listing_ids"]))
         self.params["create"] = False
         for listing in self.env["etsy.listing"].search(domain):
+            listing = listing.with_prefetch()  # one at a time, as in publish
             self.log.count("fetched")
-            self.run_listing(listing.product_tmpl_id, listing,
+            self.run_listing(listing.product_tmpl_id.with_prefetch(), listing,
                              activate=listing.publish_state == "active")
 
     def summary(self):

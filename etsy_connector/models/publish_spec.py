@@ -5,9 +5,9 @@ show, and the readiness check (every reason Etsy would refuse it, before any wri
 Used by the publish flows (`flow_publish`) and the publish wizard.
 """
 
-import base64
 import hashlib
 from decimal import Decimal
+from typing import NamedTuple
 
 from odoo import fields
 from odoo.tools import float_round
@@ -51,6 +51,9 @@ def quantity_targets(shop, variants):
     warehouses = warehouses or shop.warehouse_id
     buffer = shop.stock_buffer if "stock_buffer" in shop else 0
     result = {}
+    # Quantities are computed, not stored: computing them for the variants of every template
+    # read so far (the prefetch set) would cost a run of N templates N times N computations.
+    variants = variants.with_prefetch()
     variants = variants.with_context(warehouse_id=warehouses.ids) if warehouses else variants
     for variant in variants:
         if not variant.is_storable:
@@ -62,19 +65,42 @@ def quantity_targets(shop, variants):
     return result
 
 
+class MediaSource(NamedTuple):
+    """An image or file to send: ``checksum`` says whether it changed without reading it."""
+
+    name: str
+    attachment: object  # ir.attachment
+
+    @property
+    def checksum(self):
+        # ir.attachment keeps the SHA-1 of its bytes (a URL attachment has none, nor bytes).
+        return self.attachment.checksum or checksum(b"")
+
+    def content(self):
+        return self.attachment.raw or b""
+
+
 def image_sources(template):
-    """[(name, bytes)]: the main image, then the extra Etsy images, in order."""
+    """[MediaSource]: the main image, then the extra Etsy images, in order."""
     images = []
-    if template.image_1920:
-        images.append(("main.png", base64.b64decode(template.image_1920)))
+    main = main_image(template)
+    if main:
+        images.append(MediaSource("main.png", main))
     for attachment in template.etsy_image_ids.sorted("id"):
-        if attachment.raw:
-            images.append((attachment.name or "image.png", attachment.raw))
+        if attachment.file_size:
+            images.append(MediaSource(attachment.name or "image.png", attachment))
     return images
 
 
+def main_image(template):
+    """The attachment holding the product's image (empty when it has none)."""
+    return template.env["ir.attachment"].sudo().search([
+        ("res_model", "=", "product.template"), ("res_field", "=", "image_1920"),
+        ("res_id", "=", template.id), ("file_size", ">", 0)], limit=1)
+
+
 def file_sources(template):
-    return [(attachment.name or "file", attachment.raw or b"")
+    return [MediaSource(attachment.name or "file", attachment)
             for attachment in template.etsy_file_ids.sorted("id")]
 
 
@@ -89,7 +115,8 @@ def listing_spec(shop, template, listing=None):
     digital = template.etsy_is_digital
     lines = varying_lines(template)
     attributes = lines.attribute_id.mapped("name")
-    variants = template.product_variant_ids
+    # Only this template's variants: see quantity_targets.
+    variants = template.product_variant_ids.with_prefetch()
     quantities = quantity_targets(shop, variants)
     is_supply = template.etsy_is_supply == "yes" if template.etsy_is_supply else (
         shop.default_is_supply)
@@ -146,7 +173,7 @@ def readiness_problems(shop, template, activate, taxonomy_properties=None, spec=
     """Every reason Etsy would refuse to publish ``template``, each with what to do."""
     spec = spec or listing_spec(shop, template)
     problems = []
-    if not template.image_1920 and not template.etsy_image_ids:
+    if not main_image(template) and not template.etsy_image_ids:
         problems.append(shop.env._("No image: add a product image (Etsy needs one to activate)."))
     if spec.listing_type == "download" and not template.etsy_file_ids:
         problems.append(shop.env._("A digital download needs its files: add them under "
