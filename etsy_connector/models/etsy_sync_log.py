@@ -13,9 +13,7 @@ from ..const import (
     PURGE_BATCH,
     SYNC_LOG_RETENTION_PARAM,
 )
-
-# describe_error and shop_secrets lived here: still importable from here (etsy_shop.py imports it).
-from .sync_log_recorder import SyncLogRecorder, describe_error, shop_secrets  # noqa: F401
+from .sync_log_recorder import SyncLogRecorder
 
 _logger = logging.getLogger(__name__)
 
