@@ -162,7 +162,8 @@ class EtsyBooks:
         records += [values for values, *_rest in per_entry]
         for values in records:
             values["move_id"] = move.id
-        return self.env["etsy.ledger.entry"].create(records)
+        # Only the sync records Etsy's ledger: nobody, managers included, creates an entry.
+        return self.env["etsy.ledger.entry"].sudo().create(records)
 
     def _entry_values(self, entry, amount, payment_id, receipt_id, order):
         return {

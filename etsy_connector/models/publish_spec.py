@@ -86,7 +86,9 @@ def image_sources(template):
     main = main_image(template)
     if main:
         images.append(MediaSource("main.png", main))
-    for attachment in template.etsy_image_ids.sorted("id"):
+    # The product's own media, whoever uploaded them (attachments are private to their uploader
+    # unless linked to a record): the connector reads them to send them to Etsy, nothing more.
+    for attachment in template.sudo().etsy_image_ids.sorted("id"):
         if attachment.file_size:
             images.append(MediaSource(attachment.name or "image.png", attachment))
     return images
@@ -101,7 +103,7 @@ def main_image(template):
 
 def file_sources(template):
     return [MediaSource(attachment.name or "file", attachment)
-            for attachment in template.etsy_file_ids.sorted("id")]
+            for attachment in template.sudo().etsy_file_ids.sorted("id")]  # as the images
 
 
 def checksum(content):
