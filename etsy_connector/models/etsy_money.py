@@ -26,6 +26,8 @@ def minor_to_amount(minor, currency):
 
 
 class EtsyBooks:
+    # Etsy's ledger entries are recorded and matched only by the sync (people read them): it
+    # works on them as superuser, and as the connector's user on everything else.
     """The books of one shop's Etsy Payment Account."""
 
     def __init__(self, env, shop):
@@ -162,7 +164,6 @@ class EtsyBooks:
         records += [values for values, *_rest in per_entry]
         for values in records:
             values["move_id"] = move.id
-        # Only the sync records Etsy's ledger: nobody, managers included, creates an entry.
         return self.env["etsy.ledger.entry"].sudo().create(records)
 
     def _entry_values(self, entry, amount, payment_id, receipt_id, order):
@@ -202,9 +203,9 @@ class EtsyBooks:
         """Move suspense entries whose type the map now knows to their account; returns count."""
         Map = self.env["etsy.ledger.account.map"]
         rules = Map._rules(self.company)
-        entries = self.env["etsy.ledger.entry"].search([("shop_id", "=", self.shop.id),
+        entries = self.env["etsy.ledger.entry"].sudo().search([("shop_id", "=", self.shop.id),
                                                         ("state", "=", "suspense")])
-        moved = self.env["etsy.ledger.entry"]
+        moved = self.env["etsy.ledger.entry"].sudo()
         line_vals = []
         today = fields.Date.context_today(self.shop)
         for entry in entries:
@@ -234,7 +235,7 @@ class EtsyBooks:
     def match_receipts(self, receipt_ids):
         """Reconcile, per receipt, Etsy's posted sale lines with the invoice payment lines when
         they cancel out exactly; otherwise say why on the entries. Returns (matched, to_check)."""
-        Entry = self.env["etsy.ledger.entry"]
+        Entry = self.env["etsy.ledger.entry"].sudo()
         matched = to_check = 0
         orders = self.orders_of(receipt_ids)
         for receipt_id in receipt_ids:
