@@ -26,9 +26,10 @@ def minor_to_amount(minor, currency):
 
 
 class EtsyBooks:
+    """The books of one shop's Etsy Payment Account."""
+
     # Etsy's ledger entries are recorded and matched only by the sync (people read them): it
     # works on them as superuser, and as the connector's user on everything else.
-    """The books of one shop's Etsy Payment Account."""
 
     def __init__(self, env, shop):
         self.env = env
