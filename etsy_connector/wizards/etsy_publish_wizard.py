@@ -3,8 +3,10 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from ..const import ACTIVATION_FEE
 from ..models.etsy_run import run_flow
-from ..models.flow_publish import ACTIVATION_FEE, ListingPublish, readiness_problems
+from ..models.flow_publish import ListingPublish
+from ..models.publish_spec import readiness_problems
 
 
 class EtsyPublishWizard(models.TransientModel):
