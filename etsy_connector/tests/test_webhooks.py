@@ -409,9 +409,8 @@ class TestWebhookSettings(SandboxCase):
         self.assertEqual(due_for_order_poll(shop), shop, "the shop chose 10 minutes")
         shop.webhook_poll_interval = "60"
         # Polled more than an hour ago: due.
-        self.env.cr.execute("UPDATE etsy_shop SET last_order_sync = %s WHERE id = %s",
-                            [fields.Datetime.now() - datetime.timedelta(hours=2), shop.id])
-        self.env["etsy.sync.state"]._for(shop, "orders").watermark = False
+        self.env["etsy.sync.state"]._for(shop, "orders").watermark = (
+            fields.Datetime.now() - datetime.timedelta(hours=2))
         shop.invalidate_recordset()
         self.assertEqual(due_for_order_poll(shop), shop)
 
