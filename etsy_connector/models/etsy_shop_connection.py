@@ -13,6 +13,7 @@ from ..etsy.errors import EtsyError, EtsyReauthorizationRequired
 from .etsy_money import EtsyBooks
 from .etsy_run import notification
 from .flow_notify import schedule_manager_activity
+from .user_messages import user_text
 
 _logger = logging.getLogger(__name__)
 
@@ -112,7 +113,7 @@ class EtsyShop(models.Model):
         except EtsyError as exc:
             if isinstance(exc, EtsyReauthorizationRequired):
                 self._etsy_mark_disconnected(exc)
-            return notification(exc.user_message, "danger")
+            return notification(user_text(self.env, exc), "danger")
         left = client.rate_limit.remaining_today
         return notification(
             _("Connection works: Etsy shop %(name)s, %(left)s API calls left today.",
@@ -150,7 +151,7 @@ class EtsyShop(models.Model):
 
     def _etsy_mark_disconnected(self, exc):
         for shop in self.sudo():
-            message = shop._etsy_redact(exc.user_message)
+            message = shop._etsy_redact(user_text(shop.env, exc))
             if shop.state == "error" and shop.last_error == message:
                 continue
             shop.write({"state": "error", "last_error": message})

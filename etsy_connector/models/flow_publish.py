@@ -37,6 +37,7 @@ from ..etsy.listing import (
 )
 from .etsy_binding import property_key, property_label
 from .etsy_run import EtsyFlow
+from .user_messages import user_text
 
 # Etsy asks a return policy for a physical listing of a shop outside the EU (API-NOTES).
 EU_COUNTRIES = frozenset((
@@ -362,7 +363,7 @@ class ListingSteps(EtsyFlow):
     def record_error(self, listing, error):
         if listing:
             listing.write({"publish_state": "error",
-                           "publish_error": getattr(error, "user_message", None) or str(error)})
+                           "publish_error": user_text(self.env, error)})
         self.commit()
 
     # --- the steps: each returns the binding (new or the same) --- #
