@@ -48,7 +48,8 @@ class EtsyShop(models.Model):
         """
         self.ensure_one()
         missing = [
-            self._fields[name].string for name in ("keystring", "shared_secret") if not self[name]
+            self._fields[name]._description_string(self.env)  # the label in the user's language
+            for name in ("keystring", "shared_secret") if not self[name]
         ]
         if missing:
             raise UserError(
