@@ -9,6 +9,7 @@ from babel.messages.pofile import read_po
 from odoo.exceptions import UserError
 from odoo.sql_db import db_connect
 from odoo.tests import new_test_user, tagged
+from odoo.tools.translate import TranslationModuleReader
 
 from ..etsy.errors import EtsyDailyLimitError, EtsyNotFoundError
 from ..models.etsy_run import flow_lock_key
@@ -128,6 +129,13 @@ class TestI18n(EtsyCase):
         """Another worker runs `flow` of the shop: it holds the flow's lock on its own
         connection."""
         return _HeldLock(self.env.cr.dbname, flow_lock_key(self.shop.id, flow))
+
+    def test_the_pot_holds_every_string_of_the_code(self):
+        """What Odoo's exporter finds in the addon now is what the .pot holds."""
+        exported = {row[4] for row in TranslationModuleReader(self.env.cr, ["etsy_connector"])}
+        template = {message.id for message in po_entries(I18N_DIR / "etsy_connector.pot")}
+        self.assertFalse(exported - template, "strings missing from the .pot: run ./setup/i18n")
+        self.assertFalse(template - exported, "strings gone from the code: run ./setup/i18n")
 
     def test_po_files_are_complete_and_keep_the_placeholders(self):
         template = {message.id for message in po_entries(I18N_DIR / "etsy_connector.pot")}
