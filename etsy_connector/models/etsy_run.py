@@ -36,6 +36,11 @@ RUN_ERRORS = (EtsyReauthorizationRequired, EtsyDailyLimitError)
 EXPECTED_RECORD_ERRORS = (EtsyError, UserError, ValidationError)
 
 
+def is_unexpected(exc):
+    """A bug or missing right, not bad data: its traceback is kept for whoever fixes it."""
+    return isinstance(exc, AccessError) or not isinstance(exc, EXPECTED_RECORD_ERRORS)
+
+
 def notification(message, kind="info", next_action=None):
     """A notification for the user's browser; a danger one stays until closed."""
     action = {"type": "ir.actions.client", "tag": "display_notification",
@@ -166,10 +171,13 @@ class RunFrame:
         self.env.invalidate_all()
 
     def record_failure(self, record_ref, exc, etsy_id=None):
-        if not isinstance(exc, EXPECTED_RECORD_ERRORS):
-            # A bug, not bad data: keep its traceback for whoever fixes it.
+        if is_unexpected(exc):
+            # A bug or a missing right, not bad data: keep its traceback for whoever fixes it.
             _logger.error("Etsy %s run of shop %s: %s failed:\n%s", self.flow_cls.flow,
                           self.shop.id, record_ref, self.redacted_traceback(exc))
+        else:
+            _logger.info("Etsy %s run of shop %s: %s failed: %s", self.flow_cls.flow,
+                         self.shop.id, record_ref, self.shop._etsy_redact(describe_error(exc)))
         self.log.failure(record_ref, exc, etsy_id=etsy_id)
 
     def redacted_traceback(self, exc):
@@ -208,7 +216,7 @@ class RunFrame:
                 _logger.error("Etsy %s run of shop %s (id %s) failed:\n%s", operation,
                               self.shop.name, self.shop.id, self.redacted_traceback(exc))
                 log.fail(exc)
-                if not isinstance(exc, EXPECTED_RECORD_ERRORS):
+                if is_unexpected(exc):
                     log.note(self.shop.name, self.redacted_traceback(exc), "error")
                 result = None
             finally:

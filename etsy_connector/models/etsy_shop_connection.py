@@ -11,7 +11,7 @@ from ..etsy import oauth
 from ..etsy.client import EtsyClient
 from ..etsy.errors import EtsyError, EtsyReauthorizationRequired
 from .etsy_money import EtsyBooks
-from .etsy_run import notification
+from .etsy_run import check_may_run, notification
 from .flow_notify import schedule_manager_activity
 from .user_messages import user_text
 
@@ -35,6 +35,22 @@ def connected_shop_values(env, me, etsy_shop):
     }
 
 
+
+def check_app_key(shop):
+    """Etsy's ping with the app's key: a typo is caught here, not on Etsy's consent page."""
+    shop = shop.sudo()
+    timeout = float(shop.env["ir.config_parameter"].sudo().get_param(
+        HTTP_TIMEOUT_PARAM, DEFAULT_HTTP_TIMEOUT))
+    try:
+        EtsyClient(shop.keystring, shop.shared_secret, api_base_url=shop.api_base_url,
+                   timeout=timeout, max_retries=1).ping()
+    except EtsyError as exc:
+        raise UserError(shop.env._(
+            "Etsy refused the app's Keystring and Shared Secret, so connecting would fail: "
+            "%(reason)s Copy both again from 'Your Apps' on https://www.etsy.com/developers, "
+            "save, then connect.", reason=shop._etsy_redact(exc.user_message))) from exc
+
+
 class EtsyShop(models.Model):
     _inherit = "etsy.shop"
 
@@ -47,6 +63,7 @@ class EtsyShop(models.Model):
         :raise UserError: when the Etsy app credentials are not filled in.
         """
         self.ensure_one()
+        check_may_run(self)
         missing = [
             self._fields[name]._description_string(self.env)  # the label in the user's language
             for name in ("keystring", "shared_secret") if not self[name]
@@ -59,6 +76,7 @@ class EtsyShop(models.Model):
                     fields=_(" and ").join(missing),
                 )
             )
+        check_app_key(self)
         redirect_uri = self.redirect_uri
         state, verifier = self.env["etsy.oauth.session"]._start(self, redirect_uri)
         url = oauth.authorize_url(self.oauth_base_url, self.sudo().keystring, redirect_uri,
@@ -107,6 +125,7 @@ class EtsyShop(models.Model):
     def action_test_connection(self):
         """'Test connection': one cheap authenticated call, and a clear answer."""
         self.ensure_one()
+        check_may_run(self)  # it uses the app's credentials and may put the shop in error
         try:
             client = self._etsy_client()
             me = client.get_me()

@@ -12,7 +12,7 @@ from odoo import api, fields, models
 
 from ..const import INVOICE_POLICIES, VAT_POLICIES
 from .etsy_money import EtsyBooks
-from .etsy_run import notification, notify_log, run_flow
+from .etsy_run import check_may_run, notification, notify_log, run_flow
 from .flow_ledger import LedgerSync
 
 
@@ -110,6 +110,7 @@ class EtsyShop(models.Model):
     def action_rebook_suspense(self):
         """Move the suspense entries whose ledger type is now mapped to their account."""
         self.ensure_one()
+        check_may_run(self)
         count = EtsyBooks(self.env, self.sudo()).rebook_suspense()
         return notification(self.env._("%s suspense entries rebooked.", count), "success",
                             {"type": "ir.actions.client", "tag": "soft_reload"})

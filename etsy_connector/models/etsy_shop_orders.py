@@ -9,7 +9,7 @@ import datetime
 from odoo import fields, models
 
 from ..const import DEFAULT_IMPORT_DAYS
-from .etsy_run import run_flow
+from .etsy_run import check_may_run, run_flow
 from .flow_orders import OrderImport
 
 
@@ -89,6 +89,7 @@ class EtsyShop(models.Model):
         meets the request time limit), and its sync log shows the progress as it goes.
         """
         self.ensure_one()
+        check_may_run(self)
         return self.env["etsy.sync.request"]._request(self, "orders")
 
     # === THE ORDER SYNC === #

@@ -34,7 +34,7 @@ class LedgerSync(EtsyFlow):
         self.matched = self.to_check = 0
         start, end = self._window()
         fresh = self._new_entries(start, end)
-        self.log.add(fetched=len(fresh))
+        self.log.count("fetched", len(fresh))
         receipts = self._receipts(fresh)
         orders = self.books.orders_of(set(receipts.values()))
         rules = self.env["etsy.ledger.account.map"]._rules(self.shop.company_id)
@@ -96,10 +96,10 @@ class LedgerSync(EtsyFlow):
                 records = self.books.book_day(day, batch, receipts, rules, orders)
                 self._note_suspense(records)
             if outcome.failed:
-                self.log.add(failed=len(batch))
+                self.log.count("failed", len(batch))
                 first_failed = first_failed or datetime.datetime.combine(day, datetime.time())
                 continue
-            self.log.add(done=len(batch), created=len(batch))
+            self.log.count("created", len(batch))
             if (index + 1) % LEDGER_DAYS_PER_COMMIT == 0:
                 self.commit()
         return first_failed

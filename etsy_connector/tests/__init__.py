@@ -16,4 +16,5 @@ from . import test_publish
 from . import test_webhooks
 from . import test_ledger
 from . import test_money
+from . import test_access_matrix
 from . import test_i18n

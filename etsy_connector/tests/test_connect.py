@@ -7,6 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import requests
 
+from odoo.exceptions import UserError
 from odoo.tests import HttpCase, new_test_user, tagged
 
 from ..etsy.client import EtsyClient
@@ -153,6 +154,15 @@ class TestConnectFlow(HttpCase):
         self.assertEqual(self.shop.state, "connected")
         self.assertEqual(self.shop.etsy_shop_name, "WicksByWerby")
         self.assertEqual(len(self.sandbox.calls("oauthToken")), 1, "the code was spent once")
+
+    def test_wrong_credentials_are_caught_before_etsy(self):
+        self.shop.shared_secret = "not-the-secret"
+        refused = "Etsy refused the app's Keystring and Shared"
+        with self.assertRaisesRegex(UserError, refused) as caught:
+            self.shop.with_user(self.manager).action_connect()
+        self.assertNotIn("not-the-secret", str(caught.exception))
+        self.assertFalse(self.env["etsy.oauth.session"].search([("shop_id", "=", self.shop.id)]),
+                         "nobody was sent to Etsy")
 
     def test_denied_access_changes_nothing(self):
         location = self.consent(self.start(), "deny")

@@ -7,7 +7,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tests import Form, tagged
 from odoo.tools import mute_logger
 
-from .common import REFRESH_TOKEN, SHARED_SECRET, EtsyCase
+from .common import REFRESH_TOKEN, EtsyCase
 
 
 @tagged("post_install", "-at_install")
@@ -88,14 +88,10 @@ class TestEtsyShop(EtsyCase):
         with self.assertRaisesRegex(UserError, "Fill in Shared Secret before"):
             shop.action_connect()
 
-    def test_connect_with_credentials_starts_oauth(self):
-        action = self.shop.with_user(self.manager).action_connect()
-        self.assertEqual(action["type"], "ir.actions.act_url")
-        self.assertTrue(action["url"].startswith("https://www.etsy.com/oauth/connect?"))
-        self.assertIn("code_challenge_method=S256", action["url"])
-        self.assertNotIn(SHARED_SECRET, action["url"])
-        self.assertEqual(self.env["etsy.oauth.session"].search_count(
-            [("shop_id", "=", self.shop.id)]), 1, "one pending attempt, kept server-side")
+    def test_a_new_shop_shows_its_callback_url_before_it_is_saved(self):
+        with Form(self.env["etsy.shop"].with_user(self.manager)) as form:
+            form.name = "Fresh"
+            self.assertTrue(form.redirect_uri.endswith("/etsy_connector/oauth/callback"))
 
     def test_public_flags_follow_secrets(self):
         as_user = self.shop.with_user(self.user)

@@ -688,6 +688,21 @@ class TestOrderFlowDefects(OrdersCase):
 
     # --- the order flow's state and dates --- #
 
+    def test_the_order_flow_writes_no_shop_row(self):
+        """11.4: an order run keeps its progress on its own sync state row, so it never
+        conflicts with another flow of the shop (or a person editing it) over the shop row."""
+        self.env.flush_all()
+
+        def shop_row_version():
+            self.env.cr.execute("SELECT ctid FROM etsy_shop WHERE id = %s", [self.etsy_shop.id])
+            return self.env.cr.fetchone()[0]
+
+        before = shop_row_version()
+        log = self.sync()
+        self.assertEqual(log.counts["created"], len(self.seed))
+        self.sync()  # a second run: watermark, recheck offset and calls left move again
+        self.assertEqual(shop_row_version(), before, "the shop row was not written")
+
     def test_progress_lives_in_the_orders_sync_state(self):
         self.sync()
         state = self.env["etsy.sync.state"].search(
