@@ -48,7 +48,7 @@ def check_app_key(shop):
         raise UserError(shop.env._(
             "Etsy refused the app's Keystring and Shared Secret, so connecting would fail: "
             "%(reason)s Copy both again from 'Your Apps' on https://www.etsy.com/developers, "
-            "save, then connect.", reason=shop._etsy_redact(exc.user_message))) from exc
+            "save, then connect.", reason=shop._etsy_redact(user_text(shop.env, exc)))) from exc
 
 
 class EtsyShop(models.Model):
