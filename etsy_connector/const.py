@@ -122,6 +122,12 @@ LISTINGS_PER_COMMIT = 100
 PUSH_DELAY = datetime.timedelta(seconds=60)
 IMAGE_TIMEOUT = 10
 IMAGE_MAX_BYTES = 10 * 1024 * 1024
+# Etsy asks a return policy for a physical listing of a shop outside the EU (API-NOTES).
+EU_COUNTRIES = frozenset((
+    "AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE",
+    "IT", "LV", "LT", "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE",
+))
+ACTIVATION_FEE = 0.20  # USD per listing published or renewed
 
 # === SHIPPING === #
 

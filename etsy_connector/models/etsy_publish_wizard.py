@@ -3,8 +3,10 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from ..const import ACTIVATION_FEE
 from .etsy_run import run_flow
-from .flow_publish import ACTIVATION_FEE, ListingPublish, readiness_problems
+from .flow_publish import ListingPublish
+from .publish_spec import readiness_problems
 
 
 class EtsyPublishWizard(models.TransientModel):

@@ -1,5 +1,5 @@
 """Reference data read from Etsy for publishing: the seller taxonomy and, per shop, shipping
-profiles, return policies and processing profiles. Written by `flow_publish.ReferenceDataSync`."""
+profiles, return policies and processing profiles. Written by `flow_reference.ReferenceDataSync`."""
 
 import json
 

@@ -26,7 +26,7 @@ from odoo import Command, api
 from odoo.exceptions import AccessError, UserError, ValidationError
 
 from ..etsy.errors import EtsyDailyLimitError, EtsyError, EtsyReauthorizationRequired
-from .etsy_sync_log import describe_error
+from .sync_log_recorder import describe_error
 
 _logger = logging.getLogger(__name__)
 

@@ -16,9 +16,9 @@ from ..const import (
 )
 from ..etsy.redact import redact
 from .etsy_shop_token import SHOP_TOKEN_FIELDS
-from .etsy_sync_log import shop_secrets
 from .etsy_webhook_event import due_for_order_poll
 from .flow_notify import FailureAlerts
+from .sync_log_recorder import shop_secrets
 
 _logger = logging.getLogger(__name__)
 

@@ -4,7 +4,8 @@ from odoo import fields, models
 
 from ..etsy.listing import WHEN_MADE
 from .etsy_run import notify_log, run_flow
-from .flow_publish import ListingUpdate, ReferenceDataSync
+from .flow_publish import ListingUpdate
+from .flow_reference import ReferenceDataSync
 
 WHO_MADE_SELECTION = [("i_did", "I did"), ("someone_else", "Someone else"),
                       ("collective", "A member of my shop")]

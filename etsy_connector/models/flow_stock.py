@@ -19,9 +19,9 @@ from ..etsy.errors import EtsyError, EtsyNotFoundError
 from ..etsy.inventory import MAX_QUANTITY, build_inventory_update_body, quantities_differ
 from .etsy_binding import live_products, offering_quantity, property_key
 from .etsy_run import RUN_ERRORS, EtsyFlow, run_flow
-from .etsy_sync_log import describe_error
 from .flow_listings import other_flow_lock
 from .flow_orders import OrderImport
+from .sync_log_recorder import describe_error
 
 
 class StockExport(EtsyFlow):

@@ -12,7 +12,7 @@ from odoo.tools import float_compare
 
 from ..const import CLOSED_PICKING_STATES
 from .etsy_binding import property_key
-from .etsy_money import EtsyInvoicing
+from .etsy_invoicing import EtsyInvoicing
 from .order_lookups import BatchLookups, delivery_key
 
 

@@ -1,5 +1,5 @@
 """product.template: what its Etsy listing gets (the product form's Etsy tab). Empty fields fall
-back to the product's own values or the shop's defaults (`flow_publish.listing_spec`)."""
+back to the product's own values or the shop's defaults (`publish_spec.listing_spec`)."""
 
 from odoo import fields, models
 

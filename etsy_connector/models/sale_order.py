@@ -63,6 +63,12 @@ class SaleOrder(models.Model):
             self._etsy_flag(self.env._("Cancelled on Etsy after goods were delivered: handle "
                                        "the return."))
             return True
+        if self.invoice_ids.filtered(lambda move: move.state == "posted"):
+            # An invoiced order stays in the books: its refund becomes a credit note (the
+            # shop's invoicing); only the goods that have not left are held back.
+            self.picking_ids.filtered(lambda p: p.state not in ("done", "cancel")).action_cancel()
+            self.message_post(body=reason)
+            return True
         self._action_cancel()
         self.message_post(body=reason)
         return True

@@ -1,4 +1,4 @@
-"""sale.order: the VAT Etsy keeps, and the invoices of Etsy orders (see etsy_money.py)."""
+"""sale.order: the VAT Etsy keeps, and the invoices of Etsy orders (see etsy_invoicing.py)."""
 
 from odoo import fields, models
 

@@ -7,7 +7,7 @@ balance equal to Etsy's ledger balance to the cent, an unknown ledger type flagg
 
 from odoo.tests import tagged
 
-from ..models.etsy_money import EtsyInvoicing
+from ..models.etsy_invoicing import EtsyInvoicing
 from .sandbox_common import SandboxCase
 
 DAY = 86400

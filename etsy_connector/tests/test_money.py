@@ -2,7 +2,8 @@
 
 from odoo.tests import tagged
 
-from ..models.etsy_money import EtsyBooks, EtsyInvoicing
+from ..models.etsy_invoicing import EtsyInvoicing
+from ..models.etsy_money import EtsyBooks
 from .test_ledger import MoneyCase
 
 

@@ -159,14 +159,12 @@ class TestTrackingPush(ShippingCase):
     def test_nothing_is_sent_for_digital_or_cancelled_orders(self):
         digital, digital_receipt = self.etsy_order("guide")
         physical, cancelled_receipt = self.etsy_order()
-        self.validate(self.delivery(digital))
+        # A download ships nothing: its order has no delivery at all (defect 11.8).
+        self.assertFalse(digital.picking_ids)
         self.validate(self.delivery(physical), tracking="LATE-CANCEL", carrier=self.usps)
         self.sandbox.cancel_receipt(cancelled_receipt)
 
         self.push()
-        digital_picking = digital.picking_ids
-        self.assertEqual(digital_picking.etsy_push_state, "skipped")
-        self.assertIn("digital", digital_picking.etsy_push_message)
         cancelled_picking = physical.picking_ids
         self.assertEqual(cancelled_picking.etsy_push_state, "skipped")
         self.assertIn("canceled on Etsy", cancelled_picking.etsy_push_message)

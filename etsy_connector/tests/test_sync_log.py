@@ -9,8 +9,8 @@ from odoo.tests import TransactionCase, tagged
 from odoo.tools import mute_logger
 
 from odoo.addons.base.tests.common import DISABLED_MAIL_CONTEXT
-from odoo.addons.etsy_connector.models import etsy_sync_log
-from odoo.addons.etsy_connector.models.etsy_sync_log import SyncLogRecorder
+from odoo.addons.etsy_connector.models import sync_log_recorder
+from odoo.addons.etsy_connector.models.sync_log_recorder import SyncLogRecorder
 
 from .common import ACCESS_TOKEN, KEYSTRING, REFRESH_TOKEN, SHARED_SECRET, WEBHOOK_URL, EtsyCase
 
@@ -131,7 +131,7 @@ class TestSyncLog(EtsyCase):
     def test_lines_are_capped(self):
         logs = self.env["etsy.sync.log"]
         with (
-            patch.object(etsy_sync_log, "MAX_LOG_LINES", 3),
+            patch.object(sync_log_recorder, "MAX_LOG_LINES", 3),
             logs._open(self.shop, "listings") as recorder,
         ):
             for number in range(5):
@@ -145,7 +145,7 @@ class TestSyncLog(EtsyCase):
         with self.env["etsy.sync.log"]._open(self.shop, "orders") as recorder:
             recorder.failure("receipt 7", "x" * 5000)
         message = self._log(recorder).line_ids.message
-        self.assertEqual(len(message), etsy_sync_log.MAX_LOG_TEXT_LENGTH)
+        self.assertEqual(len(message), sync_log_recorder.MAX_LOG_TEXT_LENGTH)
         self.assertTrue(message.endswith("\u2026"))
 
     def test_unknown_counter_is_refused(self):
