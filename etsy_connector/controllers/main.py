@@ -9,6 +9,7 @@ from odoo.http import request
 
 from ..const import OAUTH_CALLBACK_PATH
 from ..etsy.errors import EtsyError
+from ..models.user_messages import user_text
 
 _logger = logging.getLogger(__name__)
 
@@ -54,7 +55,7 @@ class EtsyOAuthController(http.Controller):
             shop._etsy_finish_oauth(session, code)
         except EtsyError as exc:
             _logger.info("Etsy connection of shop %s failed: %s", shop.id, type(exc).__name__)
-            return self._error_page(shop._etsy_redact(exc.user_message), shop)
+            return self._error_page(shop._etsy_redact(user_text(shop.env, exc)), shop)
         return request.redirect(f"/odoo/etsy-shops/{shop.id}", local=True)
 
     def _error_page(self, message, shop=None):

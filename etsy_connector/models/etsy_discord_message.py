@@ -40,6 +40,7 @@ from ..etsy.discord import (
     image_embed,
 )
 from .flow_notify import ShopDiscord
+from .user_messages import user_text
 
 _logger = logging.getLogger(__name__)
 
@@ -304,10 +305,10 @@ class EtsyDiscordMessage(models.Model):
                 content=self.payload.get("content"), embeds=self.payload.get("embeds") or None,
                 **discord.identity())
         except DiscordUnknownOutcomeError as exc:
-            self._record({"state": "unknown", "last_error": exc.user_message})
+            self._record({"state": "unknown", "last_error": user_text(self.env, exc)})
             return 0
         except DiscordWebhookGoneError as exc:
-            self._record({"state": "failed", "last_error": exc.user_message})
+            self._record({"state": "failed", "last_error": user_text(self.env, exc)})
             return 0
         except (DiscordError, ValueError) as exc:
             self._record(self._retry_values(exc))

@@ -11,6 +11,7 @@ from ..const import retry_delay
 from ..etsy.errors import EtsyError, EtsyNotFoundError
 from .etsy_run import notification, run_flow
 from .flow_orders import OrderImport
+from .user_messages import user_text
 
 # Personal data a diagnosis does not need stays out of the stored payload.
 PAYLOAD_DROPPED_KEYS = (
@@ -101,7 +102,7 @@ class EtsyReceiptIssue(models.Model):
     @api.model
     def _reason(self, exc):
         if isinstance(exc, EtsyError):
-            return exc.user_message
+            return user_text(self.env, exc)
         return str(exc) or type(exc).__name__
 
     @api.model

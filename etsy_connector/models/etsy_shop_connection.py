@@ -13,6 +13,7 @@ from ..etsy.errors import EtsyError, EtsyReauthorizationRequired
 from .etsy_money import EtsyBooks
 from .etsy_run import check_may_run, notification
 from .flow_notify import schedule_manager_activity
+from .user_messages import user_text
 
 _logger = logging.getLogger(__name__)
 
@@ -47,7 +48,7 @@ def check_app_key(shop):
         raise UserError(shop.env._(
             "Etsy refused the app's Keystring and Shared Secret, so connecting would fail: "
             "%(reason)s Copy both again from 'Your Apps' on https://www.etsy.com/developers, "
-            "save, then connect.", reason=shop._etsy_redact(exc.user_message))) from exc
+            "save, then connect.", reason=shop._etsy_redact(user_text(shop.env, exc)))) from exc
 
 
 class EtsyShop(models.Model):
@@ -64,7 +65,8 @@ class EtsyShop(models.Model):
         self.ensure_one()
         check_may_run(self)
         missing = [
-            self._fields[name].string for name in ("keystring", "shared_secret") if not self[name]
+            self._fields[name]._description_string(self.env)  # the label in the user's language
+            for name in ("keystring", "shared_secret") if not self[name]
         ]
         if missing:
             raise UserError(
@@ -131,7 +133,7 @@ class EtsyShop(models.Model):
         except EtsyError as exc:
             if isinstance(exc, EtsyReauthorizationRequired):
                 self._etsy_mark_disconnected(exc)
-            return notification(exc.user_message, "danger")
+            return notification(user_text(self.env, exc), "danger")
         left = client.rate_limit.remaining_today
         return notification(
             self.env._("Connection works: Etsy shop %(name)s, %(left)s API calls left today.",
@@ -169,7 +171,7 @@ class EtsyShop(models.Model):
 
     def _etsy_mark_disconnected(self, exc):
         for shop in self.sudo():
-            message = shop._etsy_redact(exc.user_message)
+            message = shop._etsy_redact(user_text(shop.env, exc))
             if shop.state == "error" and shop.last_error == message:
                 continue
             shop.write({"state": "error", "last_error": message})

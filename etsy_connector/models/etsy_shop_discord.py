@@ -12,6 +12,7 @@ from ..etsy.discord import DiscordError, validate_webhook_url
 from .etsy_discord_message import is_public_url
 from .etsy_run import notification
 from .flow_notify import FailureAlerts, ShopDiscord
+from .user_messages import user_text
 
 
 class EtsyShop(models.Model):
@@ -95,9 +96,9 @@ class EtsyShop(models.Model):
                     "✅ Test message from Odoo: %s will announce its Etsy sales here.", name),
                 **discord.identity())
         except DiscordError as exc:
+            reason = user_text(self.env, exc)
             return notification(
-                self.env._("Discord did not accept the test message: %s", exc.user_message),
-                "danger")
+                self.env._("Discord did not accept the test message: %s", reason), "danger")
         return notification(
             self.env._("Test message posted: check the Discord channel."), "success")
 

@@ -31,6 +31,7 @@ from ..etsy.listing import (
 from .etsy_binding import property_key, property_label
 from .etsy_run import EtsyFlow
 from .publish_spec import file_sources, image_sources, listing_spec, readiness_problems
+from .user_messages import user_text
 
 
 class ListingSteps(EtsyFlow):
@@ -119,7 +120,7 @@ class ListingSteps(EtsyFlow):
     def record_error(self, listing, error):
         if listing:
             listing.write({"publish_state": "error",
-                           "publish_error": getattr(error, "user_message", None) or str(error)})
+                           "publish_error": user_text(self.env, error)})
         self.commit()
 
     # --- the steps: each returns the binding (new or the same) --- #

@@ -39,6 +39,7 @@ from ..etsy.errors import (
 )
 from ..etsy.receipt import receipt_status
 from .etsy_run import RUN_ERRORS, EtsyFlow
+from .user_messages import user_text
 
 
 def same_tracking(code):
@@ -175,7 +176,7 @@ class TrackingExport(EtsyFlow):
             return self.env._("Etsy requires a tracking code for this order (for example US orders "
                               "over $10 and orders to India). Enter it on the delivery: it is then "
                               "sent automatically.")
-        return exc.user_message
+        return user_text(self.env, exc)
 
     # === WHAT TO SEND (reads only) === #
 

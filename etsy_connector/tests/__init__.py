@@ -17,3 +17,4 @@ from . import test_webhooks
 from . import test_ledger
 from . import test_money
 from . import test_access_matrix
+from . import test_i18n
