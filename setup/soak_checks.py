@@ -156,13 +156,17 @@ def check_discord(soak, world):
 
 
 def check_stock(cr, world, soak):
-    """No Etsy quantity is above what Odoo can sell, for any bound product."""
+    """No Etsy quantity a buyer can purchase is above what Odoo can sell, for any bound product.
+
+    Only active listings count: Etsy refuses an inventory with every quantity at 0, so a listing
+    Odoo has nothing left of is deactivated instead, and nobody can buy what it still shows.
+    """
     rpc = soak_rpc(soak)
     details, checked = [], 0
     for shop_id, data in world.items():
         etsy_qty = {str(p["product_id"]): (listing["listing_id"], p["quantity"])
-                    for listing in data["listings"] for p in listing["products"]
-                    if p["is_enabled"]}
+                    for listing in data["listings"] if listing["state"] == "active"
+                    for p in listing["products"] if p["is_enabled"]}
         cr.execute("""
             SELECT ep.etsy_product_id, ep.product_id FROM etsy_product ep
               JOIN etsy_listing el ON el.id = ep.listing_id
