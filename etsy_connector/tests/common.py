@@ -2,6 +2,7 @@
 
 import unittest
 
+from odoo.sql_db import db_connect
 from odoo.tests import TransactionCase, new_test_user
 
 from odoo.addons.base.tests.common import DISABLED_MAIL_CONTEXT
@@ -80,3 +81,18 @@ class EtsyCase(TransactionCase):
         """Fail if ``text`` contains any of the test secrets."""
         for secret in SECRETS:
             self.assertNotIn(secret, text or "")
+
+
+class HeldLock:
+    """An advisory lock held on a connection of its own, like another worker's run."""
+
+    def __init__(self, dbname, key):
+        self.dbname, self.key = dbname, key
+
+    def __enter__(self):
+        self.cr = db_connect(self.dbname).cursor()
+        self.cr.execute("SELECT pg_advisory_lock(%s)", [self.key])
+
+    def __exit__(self, *exc):
+        self.cr.execute("SELECT pg_advisory_unlock(%s)", [self.key])
+        self.cr.close()

@@ -7,14 +7,13 @@ from pathlib import Path
 from babel.messages.pofile import read_po
 
 from odoo.exceptions import UserError
-from odoo.sql_db import db_connect
 from odoo.tests import new_test_user, tagged
 from odoo.tools.translate import TranslationModuleReader
 
 from ..etsy.errors import EtsyDailyLimitError, EtsyNotFoundError
 from ..models.etsy_run import flow_lock_key
 from ..models.user_messages import user_text
-from .common import MANAGER_GROUP, EtsyCase
+from .common import MANAGER_GROUP, EtsyCase, HeldLock
 
 I18N_DIR = Path(__file__).resolve().parent.parent / "i18n"
 # %s, %(name)s, %r, {shop}; HTML tags are compared by name (their attributes may be translated).
@@ -128,7 +127,7 @@ class TestI18n(EtsyCase):
     def flow_running(self, flow):
         """Another worker runs `flow` of the shop: it holds the flow's lock on its own
         connection."""
-        return _HeldLock(self.env.cr.dbname, flow_lock_key(self.shop.id, flow))
+        return HeldLock(self.env.cr.dbname, flow_lock_key(self.shop.id, flow))
 
     def test_the_pot_holds_every_string_of_the_code(self):
         """What Odoo's exporter finds in the addon now is what the .pot holds."""
@@ -153,17 +152,3 @@ class TestI18n(EtsyCase):
                     self.assertEqual(sorted(TAG.findall(message.string)),
                                      sorted(TAG.findall(message.id)))
 
-
-class _HeldLock:
-    """An advisory lock held on a connection of its own, like another worker's run."""
-
-    def __init__(self, dbname, key):
-        self.dbname, self.key = dbname, key
-
-    def __enter__(self):
-        self.cr = db_connect(self.dbname).cursor()
-        self.cr.execute("SELECT pg_advisory_lock(%s)", [self.key])
-
-    def __exit__(self, *exc):
-        self.cr.execute("SELECT pg_advisory_unlock(%s)", [self.key])
-        self.cr.close()
