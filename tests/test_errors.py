@@ -58,3 +58,18 @@ def test_an_error_without_text_says_its_own_sentence_or_the_generic_one():
     assert errors.EtsyAuthError().message == errors.EtsyAuthError.message_template
     assert errors.EtsyBadRequestError().message == errors.EtsyError.message_template
     assert str(errors.EtsyNotFoundError(status=404)).endswith("(status=404)")
+
+
+def test_the_reference_keeps_etsys_own_words_once_and_the_calls_details():
+    quoted = errors.EtsyBadRequestError("price is invalid", operation="updateListing", status=400,
+                                        request_id="r-1")
+    # The sentence already quotes Etsy's words: the reference adds only where the call went.
+    assert "price is invalid" in quoted.user_message
+    assert quoted.reference == "operation=updateListing, status=400, request_id=r-1"
+    unquoted = errors.EtsyNotFoundError(error_description="Listing 42 was removed", status=404)
+    assert "Listing 42 was removed" not in unquoted.user_message
+    assert unquoted.reference == "Listing 42 was removed (status=404)"
+    # Raised without Etsy's words: the sentence says it all, nothing is repeated in English.
+    assert errors.EtsyTransientError(status=503).reference == "status=503"
+    assert errors.EtsyTransientError().reference == ""
+    assert DiscordError("x").reference == ""

@@ -49,6 +49,11 @@ class UserMessage:
         """A sentence for a user, in English: what went wrong and what to do next."""
         return render_message(self.message_template, self.message_params)
 
+    @property
+    def reference(self):
+        """What whoever investigates needs besides the sentence (none by default)."""
+        return ""
+
 
 class EtsyError(UserMessage, Exception):
     """Base class: an Etsy call failed.
@@ -81,14 +86,25 @@ class EtsyError(UserMessage, Exception):
         template = self.message_template
         return template if "%(" not in template else EtsyError.message_template
 
-    def __str__(self):
-        details = [
+    def _call_details(self):
+        """Where the call went: operation, status and request id (quote them to Etsy support)."""
+        return ", ".join(
             f"{label}={value}"
             for label, value in (("operation", self.operation), ("status", self.status),
                                  ("request_id", self.request_id))
             if value is not None
-        ]
-        return f"{self.message} ({', '.join(details)})" if details else self.message
+        )
+
+    @property
+    def reference(self):
+        """Etsy's own words when the sentence does not quote them, and the call's details."""
+        quoted = "%(details)s" in self.message_template
+        own_words = self.message not in (self.message_template, self._fallback_message())
+        return str(self) if own_words and not quoted else self._call_details()
+
+    def __str__(self):
+        details = self._call_details()
+        return f"{self.message} ({details})" if details else self.message
 
     def __repr__(self):
         return f"{type(self).__name__}({str(self)!r})"

@@ -54,7 +54,7 @@ def notify_log(log):
     """Tell the user what a manual run did (or why it failed), then reload the view."""
     reload = {"type": "ir.actions.client", "tag": "soft_reload"}
     if log.failed_with:
-        return notification(describe_error(log.failed_with), "danger", reload)
+        return notification(log.failure_text, "danger", reload)
     return notification(log.message, "warning" if log.counts["failed"] else "success", reload)
 
 

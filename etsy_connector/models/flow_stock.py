@@ -103,7 +103,7 @@ class StockExport(EtsyFlow):
         if error is not None:
             self.log.fail(self.env._(
                 "New Etsy orders could not be imported first, so no stock was pushed (it could "
-                "undo a sale Odoo has not seen yet): %s", describe_error(error)))
+                "undo a sale Odoo has not seen yet): %s", describe_error(error, self.env)))
             return False
         return True
 

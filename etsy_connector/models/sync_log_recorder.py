@@ -11,7 +11,9 @@ from odoo import api, fields
 from odoo.exceptions import UserError
 
 from ..const import COUNTERS, MAX_LOG_LINES, MAX_LOG_TEXT_LENGTH, SECRET_FIELDS
+from ..etsy.errors import UserMessage
 from ..etsy.redact import redact
+from .user_messages import user_text
 
 
 class SyncLogRecorder:
@@ -44,6 +46,8 @@ class SyncLogRecorder:
         self._lines_written = 0
         self._lines_dropped = 0
         self._handled_error = None
+        # Why the run failed, as its log says it (translated, scrubbed of secrets).
+        self.failure_text = ""
         self._last_flush = time.monotonic()
         self.id = self._write(
             lambda logs: (
@@ -120,7 +124,7 @@ class SyncLogRecorder:
                     "log_id": self.id,
                     "level": level,
                     "record_ref": self._clean(logs.env, record_ref),
-                    "message": self._clean(logs.env, describe_error(text)),
+                    "message": self._clean(logs.env, describe_error(text, logs.env)),
                     "etsy_id": str(etsy_id) if etsy_id else False,
                 }
             )
@@ -137,7 +141,8 @@ class SyncLogRecorder:
             values["finished_at"] = fields.Datetime.now()
             if error is not None:
                 values["state"] = "failed"
-                values["message"] = self._clean(logs.env, describe_error(error))
+                values["message"] = self._clean(logs.env, describe_error(error, logs.env))
+                self.failure_text = values["message"]
             else:
                 values["state"] = "partial" if self._counts["failed"] else "done"
                 values["message"] = self._clean(logs.env, self.message) or False
@@ -146,7 +151,8 @@ class SyncLogRecorder:
                     {
                         "log_id": self.id,
                         "level": "warning",
-                        "message": f"{self._lines_dropped} more lines were not recorded.",
+                        "message": logs.env._("%s more lines were not recorded.",
+                                              self._lines_dropped),
                     }
                 )
             logs.browse(self.id).write(values)
@@ -187,11 +193,18 @@ def shop_secrets(shops):
             if value]
 
 
-def describe_error(error):
-    """A user-readable text for an exception (or a text given as is)."""
+def describe_error(error, env=None):
+    """A user-readable text for an exception (or a text given as is), in `env`'s language.
+
+    Without `env` (the server log) the Etsy layer's sentences stay in English. Its errors keep
+    Etsy's own words and the call's details after the sentence, for whoever investigates.
+    """
     if not isinstance(error, BaseException):
         return "" if error is None else str(error)
     if isinstance(error, UserError):
         return str(error.args[0]) if error.args else type(error).__name__
+    if isinstance(error, UserMessage):
+        sentence = user_text(env, error) if env is not None else error.user_message
+        return f"{sentence} [Etsy: {error.reference}]" if error.reference else sentence
     text = str(error)
     return f"{type(error).__name__}: {text}" if text else type(error).__name__

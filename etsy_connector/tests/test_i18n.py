@@ -11,7 +11,7 @@ from odoo.tests import new_test_user, tagged
 from odoo.tools.translate import TranslationModuleReader
 
 from ..etsy.errors import EtsyDailyLimitError, EtsyNotFoundError
-from ..models.etsy_run import flow_lock_key
+from ..models.etsy_run import EtsyFlow, flow_lock_key, notify_log, run_flow
 from ..models.user_messages import user_text
 from .common import MANAGER_GROUP, EtsyCase, HeldLock
 
@@ -124,6 +124,25 @@ class TestI18n(EtsyCase):
                 record = self.env["etsy.sync.log"].browse(log.id)
                 self.assertIn(expected["log"], record.message)
 
+    def test_etsy_errors_on_the_sync_log_are_in_the_language_of_who_started_the_run(self):
+        removed = EtsyNotFoundError(error_description="Listing 42 was removed", status=404,
+                                    operation="getListing")
+        for lang, expected in EXPECTED.items():
+            with self.subTest(lang=lang):
+                shop = self.shop.with_env(self.user_env(lang))
+                on_a_record, _result = run_flow(shop, _Failing, "manual", error=removed)
+                with self.assertLogs("odoo.addons.etsy_connector.models.etsy_run", "ERROR"):
+                    on_the_run, _result = run_flow(shop, _Failing, "manual", error=removed,
+                                                   fail_the_run=True)
+                logs = self.env["etsy.sync.log"].browse([on_a_record.id, on_the_run.id])
+                self.assertEqual(logs.mapped("state"), ["partial", "failed"])
+                # The sentence in the user's language; Etsy's words and the call for support.
+                for text in (logs[0].line_ids.message, logs[1].message):
+                    self.assertIn(expected["not_found"], text)
+                    self.assertIn("[Etsy: Listing 42 was removed (operation=getListing, "
+                                  "status=404)]", text)
+                self.assertEqual(notify_log(on_the_run)["params"]["message"], logs[1].message)
+
     def flow_running(self, flow):
         """Another worker runs `flow` of the shop: it holds the flow's lock on its own
         connection."""
@@ -152,3 +171,15 @@ class TestI18n(EtsyCase):
                     self.assertEqual(sorted(TAG.findall(message.string)),
                                      sorted(TAG.findall(message.id)))
 
+
+class _Failing(EtsyFlow):
+    """A run that meets an Etsy error on a record, or fails with it."""
+
+    flow = "listings"
+    needs_client = False
+
+    def execute(self):
+        if self.params.get("fail_the_run"):
+            raise self.params["error"]
+        with self.isolated("listing 42", etsy_id=42):
+            raise self.params["error"]
