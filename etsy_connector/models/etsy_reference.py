@@ -35,20 +35,30 @@ class EtsyTaxonomy(models.Model):
         return json.loads(self.properties_json) if self.properties_json else None
 
 
-class EtsyShippingProfile(models.Model):
-    _name = "etsy.shipping.profile"
-    _description = "Etsy shipping profile"
+class EtsyShopReference(models.AbstractModel):
+    """What every per-shop reference record has: its shop (and company), a name, and an active
+    flag (a record Etsy no longer lists is archived, never deleted: products may use it)."""
+
+    _name = "etsy.shop.reference"
+    _description = "Etsy reference data of a shop"
     _order = "shop_id, name"
 
     shop_id = fields.Many2one("etsy.shop", required=True, ondelete="cascade", index=True)
     company_id = fields.Many2one(related="shop_id.company_id", store=True)
     name = fields.Char(required=True)
+    active = fields.Boolean(default=True)
+
+
+class EtsyShippingProfile(models.Model):
+    _name = "etsy.shipping.profile"
+    _inherit = "etsy.shop.reference"
+    _description = "Etsy shipping profile"
+
     etsy_shipping_profile_id = fields.Char(string="Etsy shipping profile ID", required=True)
     origin_country = fields.Char(string="Ships from")
     destination_count = fields.Integer(
         help="Etsy activates a listing only with a profile that has at least one destination.")
     is_complete = fields.Boolean(compute="_compute_is_complete", store=True)
-    active = fields.Boolean(default=True)
 
     _sql_constraints = [
         ("etsy_shipping_profile_unique", "unique(shop_id, etsy_shipping_profile_id)",
@@ -63,17 +73,13 @@ class EtsyShippingProfile(models.Model):
 
 class EtsyReturnPolicy(models.Model):
     _name = "etsy.return.policy"
+    _inherit = "etsy.shop.reference"
     _description = "Etsy return policy"
-    _order = "shop_id, name"
 
-    shop_id = fields.Many2one("etsy.shop", required=True, ondelete="cascade", index=True)
-    company_id = fields.Many2one(related="shop_id.company_id", store=True)
-    name = fields.Char(required=True)
     etsy_return_policy_id = fields.Char(string="Etsy return policy ID", required=True)
     accepts_returns = fields.Boolean()
     accepts_exchanges = fields.Boolean()
     return_deadline = fields.Integer(string="Return deadline (days)")
-    active = fields.Boolean(default=True)
 
     _sql_constraints = [
         ("etsy_return_policy_unique", "unique(shop_id, etsy_return_policy_id)",
@@ -85,18 +91,14 @@ class EtsyReadinessState(models.Model):
     """A processing profile: how long the shop takes before shipping."""
 
     _name = "etsy.readiness.state"
+    _inherit = "etsy.shop.reference"
     _description = "Etsy processing profile"
-    _order = "shop_id, name"
 
-    shop_id = fields.Many2one("etsy.shop", required=True, ondelete="cascade", index=True)
-    company_id = fields.Many2one(related="shop_id.company_id", store=True)
-    name = fields.Char(required=True)
     etsy_readiness_state_id = fields.Char(string="Etsy processing profile ID", required=True)
     readiness_state = fields.Selection([("ready_to_ship", "Ready to ship"),
                                         ("made_to_order", "Made to order")])
     min_processing_days = fields.Integer()
     max_processing_days = fields.Integer()
-    active = fields.Boolean(default=True)
 
     _sql_constraints = [
         ("etsy_readiness_state_unique", "unique(shop_id, etsy_readiness_state_id)",
