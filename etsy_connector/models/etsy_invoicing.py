@@ -5,6 +5,7 @@ after each import or update (never by a lookup); the journal comes from `etsy_mo
 """
 
 import logging
+from collections import defaultdict
 from decimal import ROUND_HALF_UP, Decimal
 
 from odoo import Command, fields
@@ -113,8 +114,7 @@ class EtsyInvoicing:
         if full:
             return invoice._reverse_moves([{"invoice_date": today, "ref": self.env._(
                 "Etsy refund of %s", invoice.name)}])
-        line = invoice.invoice_line_ids.filtered(lambda l: l.display_type == "product")[:1]
-        return self.env["account.move"].create({
+        refund = self.env["account.move"].create({
             "move_type": "out_refund",
             "partner_id": invoice.partner_id.id,
             "currency_id": invoice.currency_id.id,
@@ -123,11 +123,54 @@ class EtsyInvoicing:
             "reversed_entry_id": invoice.id,
             "invoice_origin": invoice.invoice_origin,
             "ref": self.env._("Etsy partial refund of %s", invoice.name),
-            "invoice_line_ids": [Command.create({
+            "invoice_line_ids": [Command.create(values)
+                                 for values in self._partial_credit_lines(invoice, amount)],
+        })
+        self._settle_rounding(refund, amount, invoice)
+        return refund
+
+    def _partial_credit_lines(self, invoice, amount):
+        """`amount` (taxes included) shared among the invoice's tax sets as the invoice shares
+        its total, each part with its taxes: a partial refund gives back its share of the VAT."""
+        currency = invoice.currency_id
+        gross_by_taxes, account_by_taxes = defaultdict(float), {}
+        for line in invoice.invoice_line_ids.filtered(lambda l: l.display_type == "product"):
+            gross_by_taxes[line.tax_ids] += line.price_total
+            account_by_taxes.setdefault(line.tax_ids, line.account_id)
+        total = sum(gross_by_taxes.values())
+        lines, left = [], amount
+        for index, (taxes, gross) in enumerate(gross_by_taxes.items()):
+            is_last = index == len(gross_by_taxes) - 1
+            share = currency.round(left if is_last or not total else amount * gross / total)
+            left -= share
+            lines.append({
                 "name": self.env._("Partial refund on Etsy"),
                 "quantity": 1,
-                "price_unit": amount,
-                "account_id": line.account_id.id,
-                "tax_ids": [Command.clear()],
-            })],
-        })
+                "price_unit": net_price(taxes, share, currency),
+                "account_id": account_by_taxes[taxes].id,
+                "tax_ids": [Command.set(taxes.ids)],
+            })
+        return lines
+
+    def _settle_rounding(self, refund, amount, invoice):
+        """Taxes computed on the net may land a cent away from what Etsy refunded: a line
+        without tax makes the credit note exactly `amount` (the refund check compares totals)."""
+        difference = refund.currency_id.round(amount - refund.amount_total)
+        if refund.currency_id.is_zero(difference):
+            return
+        account = refund.invoice_line_ids.filtered(lambda l: l.display_type == "product")[:1]
+        refund.write({"invoice_line_ids": [Command.create({
+            "name": self.env._("Rounding of the partial refund of %s", invoice.name),
+            "quantity": 1,
+            "price_unit": difference,
+            "account_id": account.account_id.id,
+            "tax_ids": [Command.clear()],
+        })]})
+
+
+def net_price(taxes, gross, currency):
+    """The unit price that, with `taxes`, comes to `gross`."""
+    if not taxes or all(tax.price_include for tax in taxes):
+        return gross
+    return taxes.with_context(force_price_include=True).compute_all(
+        gross, currency=currency)["total_excluded"]

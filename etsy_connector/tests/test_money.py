@@ -74,6 +74,38 @@ class TestInvoicing(MoneyCase):
         self.assertAlmostEqual(sum(credits.mapped("amount_total")), invoice.amount_total,
                                places=2)
 
+    def test_a_partial_refund_gives_back_its_share_of_the_vat_the_seller_charged(self):
+        self.etsy_shop.vat_policy = "seller_charges"
+        vat = self.env["account.tax"].create({
+            "name": "UK VAT 20%", "amount": 20.0, "amount_type": "percent",
+            "type_tax_use": "sale", "company_id": self.company_a.id})
+        receipt, order = self.buy_and_import(buyer={"country_iso": "GB"})
+        self.sync(order)
+        invoice = order.invoice_ids
+        self.assertEqual(invoice.invoice_line_ids.tax_ids, vat)
+        self.assertGreater(invoice.amount_tax, 0)
+        self.sandbox.refund_receipt(receipt["receipt_id"], 700)
+        self.etsy_shop.import_receipt_by_id(receipt["receipt_id"])
+        self.sync(order)
+        self.sync(order)
+        credit = self.env["account.move"].search([("reversed_entry_id", "=", invoice.id)])
+        self.assertEqual(len(credit), 1, "the refund is credited once, whatever the rounding")
+        # Etsy keeps nothing here (the invoice holds the VAT): the credit is what Etsy refunded,
+        # VAT included, and gives back the VAT in the invoice's proportion.
+        self.assertAlmostEqual(credit.amount_total, 7.0, places=2)
+        self.assertAlmostEqual(credit.amount_tax,
+                               7.0 * invoice.amount_tax / invoice.amount_total, delta=0.011)
+        self.assertIn(vat, credit.invoice_line_ids.tax_ids)
+        self.assertEqual(credit.payment_state, "paid")
+        self.sandbox.refund_receipt(receipt["receipt_id"])
+        self.etsy_shop.import_receipt_by_id(receipt["receipt_id"])
+        self.sync(order)
+        credits = self.env["account.move"].search([("reversed_entry_id", "=", invoice.id)])
+        self.assertAlmostEqual(sum(credits.mapped("amount_total")), invoice.amount_total,
+                               places=2)
+        self.assertAlmostEqual(sum(credits.mapped("amount_tax")), invoice.amount_tax,
+                               delta=0.011)
+
     def test_a_cancellation_before_invoicing_is_never_invoiced(self):
         receipt = self.sandbox.buy(self.sandbox.world.seed_listings["sampler"])
         self.sandbox.cancel_receipt(receipt["receipt_id"])
