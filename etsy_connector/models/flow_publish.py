@@ -14,12 +14,14 @@ categories and the shop's profiles are read by `flow_reference.ReferenceDataSync
 """
 
 import json
+from collections import defaultdict
 from functools import partial
 
 from odoo import fields
 from odoo.exceptions import UserError
 
 from ..const import ETSY_LISTING_URL
+from ..etsy.errors import EtsyTransientError, EtsyUnknownOutcomeError
 from ..etsy.listing import (
     content_fields,
     draft_listing_fields,
@@ -130,7 +132,9 @@ class ListingSteps(EtsyFlow):
             return listing
         if listing is None and not self.params.get("create", True):
             return None
-        draft = self.client.create_draft_listing(self.etsy_shop_id, draft_listing_fields(spec))
+        draft = self._unbound_draft(spec.title)
+        adopted = draft is not None
+        draft = draft or self._create_draft(spec)
         values = {
             "etsy_listing_id": str(draft["listing_id"]),
             "title": draft.get("title") or spec.title,
@@ -140,13 +144,43 @@ class ListingSteps(EtsyFlow):
             "publish_state": "draft",
             "publish_steps": "draft",
             "publish_error": False,
-            "content_hash": payload_hash(content_fields(spec)),
+            # An adopted draft was made from what the product was then: push its text again.
+            "content_hash": False if adopted else payload_hash(content_fields(spec)),
             "product_tmpl_id": template.id,
         }
         if listing:
             listing.write(values)
             return listing
         return self.env["etsy.listing"].create({"shop_id": self.shop.id, **values})
+
+    def _create_draft(self, spec):
+        try:
+            return self.client.create_draft_listing(self.etsy_shop_id, draft_listing_fields(spec))
+        except (EtsyUnknownOutcomeError, EtsyTransientError):
+            # A lost answer, or a 5xx: Etsy may have made the draft all the same. Look for it
+            # before anyone tries again.
+            self.cache.clear()
+            draft = self._unbound_draft(spec.title)
+            if draft is None:
+                raise
+            return draft
+
+    def _unbound_draft(self, title):
+        """A draft on Etsy with this title that no Odoo listing holds: one we made whose answer
+        was lost (or whose run was killed before it committed). Adopting it means never a
+        second draft of a product. The shop's drafts are read once per run."""
+        drafts = self.cache.fetch("unbound_drafts", self._read_unbound_drafts)
+        found = drafts.get(draft_key(title))
+        return found.pop(0) if found else None
+
+    def _read_unbound_drafts(self):
+        known = set(self.env["etsy.listing"].with_context(active_test=False).search(
+            [("shop_id", "=", self.shop.id)]).mapped("etsy_listing_id"))
+        drafts = defaultdict(list)
+        for draft in self.client.iter_shop_listings(self.etsy_shop_id, state="draft"):
+            if str(draft["listing_id"]) not in known:
+                drafts[draft_key(draft.get("title"))].append(draft)
+        return drafts
 
     def step_content(self, template, listing, spec, properties):
         """What Odoo owns of the listing's text, pushed only when it changed."""
@@ -263,6 +297,11 @@ class ListingSteps(EtsyFlow):
                        "url": answer.get("url") or listing.url})
         listing._etsy_step_done("active")
         return listing
+
+
+def draft_key(title):
+    """Titles compared as Etsy might return them: spacing and case aside."""
+    return " ".join((title or "").split()).casefold()
 
 
 def _without_quantities(body):

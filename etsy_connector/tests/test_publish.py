@@ -5,6 +5,8 @@ import base64
 from odoo import Command
 from odoo.exceptions import UserError
 
+from ..etsy.listing import draft_listing_fields
+from ..models.publish_spec import listing_spec
 from .sandbox_common import SandboxCase, sandbox_module, tagged
 
 WRITE_OPERATIONS = ("createDraftListing", "uploadListingImage", "updateListingInventory",
@@ -148,6 +150,34 @@ class TestPublish(SandboxCase):
                 record = self.sandbox.world.listing(int(listing.etsy_listing_id))
                 self.assertEqual(len(record.images), 2)
                 self.assertTrue(record.personalization)
+
+    def test_a_lost_draft_answer_adopts_the_draft_etsy_made(self):
+        template = self.make_template("Tee lost answer")
+        # Etsy makes the draft, then its answer is lost (a 500 after the work was done).
+        self.sandbox.inject_fault("createDraftListing", status=500, process=True)
+        self.publish(template)
+        listing = self.listing_of(template)
+        self.assertEqual(listing.publish_state, "active", listing.publish_error)
+        drafts = self.etsy_drafts("Tee lost answer")
+        self.assertEqual(len(drafts), 1, "never a second draft")
+        self.assertEqual(int(listing.etsy_listing_id), drafts[0].data["listing_id"])
+        self.assertEqual(len(drafts[0].images), 2)
+
+    def test_a_draft_left_by_a_killed_run_is_adopted_by_the_next_publish(self):
+        template = self.make_template("Tee killed run")
+        # What a worker killed between Etsy's answer and its commit leaves behind: a draft on
+        # Etsy, nothing in Odoo.
+        client = self.etsy_shop._etsy_client()
+        client.create_draft_listing(int(self.etsy_shop.etsy_shop_id), draft_listing_fields(
+            listing_spec(self.etsy_shop, template)))
+        self.sandbox.clear_journal()
+        self.publish(template)
+        listing = self.listing_of(template)
+        self.assertEqual(listing.publish_state, "active", listing.publish_error)
+        self.assertEqual(len(self.etsy_drafts("Tee killed run")), 1)
+        self.assertFalse(self.sandbox.calls("createDraftListing"))
+        # Its text is pushed again: the draft was made from what the product was then.
+        self.assertEqual(len(self.sandbox.calls("updateListing")), 2)  # content, activation
 
     def test_second_publish_creates_nothing(self):
         template = self.make_template()
