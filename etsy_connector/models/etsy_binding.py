@@ -91,8 +91,8 @@ class EtsyListing(models.Model):
         string="Digital", readonly=True,
         help="A download: Odoo tracks no stock of its products and never publishes their "
              "quantity.")
-    product_tmpl_id = fields.Many2one("product.template", check_company=True,
-                                      index="btree_not_null")
+    product_tmpl_id = fields.Many2one("product.template", string="Odoo product",
+                                      check_company=True, index="btree_not_null")
     etsy_product_ids = fields.One2many("etsy.product", "listing_id", string="Etsy products")
     active = fields.Boolean(default=True)
 
@@ -105,7 +105,7 @@ class EtsyListing(models.Model):
         string="Last stock sync", readonly=True,
         help="When Odoo last wrote or checked this listing's quantities on Etsy.")
     deactivated_by_odoo = fields.Boolean(
-        readonly=True,
+        string="Deactivated by Odoo", readonly=True,
         help="Odoo deactivated this listing on Etsy because no variant had stock left (Etsy "
              "refuses a listing whose quantities are all 0). Odoo reactivates it when stock "
              "comes back.")

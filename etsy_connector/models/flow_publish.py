@@ -274,6 +274,8 @@ class ListingSteps(EtsyFlow):
                 binding = Product.create({"listing_id": listing.id, **values})
             seen |= binding
         (Product.browse([b.id for b in bindings.values()]) - seen).write({"active": False})
+        # Etsy's answer is the listing's inventory as it now stands: written and read.
+        listing.write({"last_pushed_at": now, "last_seen_at": now})
 
     def step_personalization(self, template, listing, spec, properties):
         questions = personalization_questions(spec.personalization)

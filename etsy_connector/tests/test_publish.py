@@ -120,6 +120,9 @@ class TestPublish(SandboxCase):
             "property_values"]}, {200, 100})
         self.assertEqual(record.inventory.price_on_property, [100])
         self.assertEqual(len(listing.image_ids), 2)
+        # The listing says when its stock was written, as its products do.
+        self.assertTrue(listing.last_pushed_at)
+        self.assertEqual(listing.last_pushed_at, listing.etsy_product_ids[:1].last_pushed_at)
 
     def test_failure_at_each_step_resumes_without_duplicate(self):
         for index, operation in enumerate(("createDraftListing", "uploadListingImage",
