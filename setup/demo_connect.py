@@ -5,6 +5,7 @@
 Usage: python setup/demo_connect.py <odoo url> <database> <sandbox url>
 """
 
+import os
 import sys
 import time
 
@@ -40,7 +41,8 @@ class Odoo:
 
 
 def sandbox_app():
-    sys.path.insert(0, __file__.rsplit("/setup/", 1)[0] + "/etsy_connector")
+    # etsy_sandbox/ is at the repository root, beside setup/.
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     from etsy_sandbox import constants
 
     return tuple(getattr(constants, name) for name in SANDBOX_APP)
