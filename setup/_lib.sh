@@ -95,6 +95,8 @@ preferred_port() {
   "$PY" - "$1" <<'PYEOF'
 import socket, sys
 s = socket.socket()
+# As Odoo binds: a port whose last connections are closing (TIME_WAIT) is free.
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 try:
     s.bind(("127.0.0.1", int(sys.argv[1])))
 except OSError:
