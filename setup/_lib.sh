@@ -89,3 +89,18 @@ template_db() {
 }
 
 free_port() { "$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
+# The given port when it is free on 127.0.0.1, else any free one.
+preferred_port() {
+  "$PY" - "$1" <<'PYEOF'
+import socket, sys
+s = socket.socket()
+# As Odoo binds: a port whose last connections are closing (TIME_WAIT) is free.
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+try:
+    s.bind(("127.0.0.1", int(sys.argv[1])))
+except OSError:
+    s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])
+PYEOF
+}

@@ -5,6 +5,7 @@
 Usage: python setup/demo_connect.py <odoo url> <database> <sandbox url>
 """
 
+import os
 import sys
 import time
 
@@ -40,7 +41,8 @@ class Odoo:
 
 
 def sandbox_app():
-    sys.path.insert(0, __file__.rsplit("/setup/", 1)[0] + "/etsy_connector")
+    # etsy_sandbox/ is at the repository root, beside setup/.
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     from etsy_sandbox import constants
 
     return tuple(getattr(constants, name) for name in SANDBOX_APP)
@@ -84,29 +86,39 @@ def stock_like_etsy(odoo, shop_id):
     for binding in bindings:
         product_id = binding["product_id"][0]
         wanted[product_id] = max(wanted.get(product_id, 0), binding["etsy_qty"])
-    [shop] = odoo.call("etsy.shop", "read", [shop_id], ["warehouse_id"])
-    [warehouse] = odoo.call("stock.warehouse", "read", [shop["warehouse_id"][0]], ["lot_stock_id"])
     on_hand = {p["id"]: p["qty_available"] for p in odoo.call(
         "product.product", "read", list(wanted), ["qty_available"])}
+    return set_stock(odoo, shop_id, {product_id: quantity for product_id, quantity
+                                     in wanted.items() if quantity and not on_hand[product_id]})
+
+
+def set_stock(odoo, shop_id, quantities):
+    """Count {product id: quantity} in the shop's warehouse (an inventory adjustment)."""
+    [shop] = odoo.call("etsy.shop", "read", [shop_id], ["warehouse_id"])
+    [warehouse] = odoo.call("stock.warehouse", "read", [shop["warehouse_id"][0]], ["lot_stock_id"])
     quants = [{"product_id": product_id, "location_id": warehouse["lot_stock_id"][0],
-               "inventory_quantity": quantity}
-              for product_id, quantity in wanted.items() if quantity and not on_hand[product_id]]
+               "inventory_quantity": quantity} for product_id, quantity in quantities.items()]
     if quants:
         ids = odoo.call("stock.quant", "create", quants, context={"inventory_mode": True})
         odoo.call("stock.quant", "action_apply_inventory", ids)
     return len(quants)
 
 
-def sync_orders(odoo, shop_id, attempts=30):
-    """'Sync orders', waiting for the scheduled import when it happens to be running."""
+def while_busy(function, attempts=30):
+    """Call `function`, waiting while a scheduled run of the same flow holds the shop."""
     for _attempt in range(attempts):
         try:
-            return odoo.call("etsy.shop", "action_sync_orders", [shop_id])
+            return function()
         except RuntimeError as exc:
             if "already running" not in str(exc):
                 raise
             time.sleep(2)
-    raise RuntimeError("the scheduled order import kept the shop busy for a minute")
+    raise RuntimeError("a scheduled run kept the shop busy for a minute")
+
+
+def sync_orders(odoo, shop_id):
+    """'Sync orders', waiting for the scheduled import when it happens to be running."""
+    return while_busy(lambda: odoo.call("etsy.shop", "action_sync_orders", [shop_id]))
 
 
 def main(argv):
