@@ -40,6 +40,7 @@
         "views/etsy_money_views.xml",
     ],
     "assets": {
+        "web.assets_backend": ["etsy_connector/static/src/**/*"],
         "web.assets_tests": ["etsy_connector/static/tests/tours/*.js"],
     },
     "application": True,

@@ -284,6 +284,31 @@ def test_receipts_paginate_over_many_pages(sandbox, client):
     assert all(call["query"]["limit"] == "100" for call in pages)
 
 
+def test_pages_tell_etsys_count_before_and_while_they_are_read(sandbox, client):
+    shop_id = sandbox.seller["shop_id"]
+    sandbox.generate_receipts(150)
+    pages = client.iter_shop_receipts(shop_id)
+    assert pages.total is None, "nothing read yet"
+    total = pages.read_total()
+    assert total >= 150
+    assert len(sandbox.calls("getShopReceipts")) == 1
+    assert pages.read_total() == total
+    assert len(sandbox.calls("getShopReceipts")) == 1, "the first page is read once"
+    receipts = list(pages)
+    assert len(receipts) == total
+    assert [call["query"]["offset"] for call in sandbox.calls("getShopReceipts")] == [
+        str(100 * n) for n in range(math.ceil(total / 100))], "the first page was not read again"
+    assert next(iter(client.iter_shop_listings(shop_id)))["listing_id"], "an iterator as before"
+
+
+def test_an_uncapped_window_still_tells_its_count(sandbox, client):
+    sandbox.inject_fault("getShopReceipts", status=200, body={"count": 30000, "results": []})
+    pages = client.iter_shop_receipts(sandbox.seller["shop_id"])
+    with pytest.raises(EtsyOffsetLimitError):
+        pages.read_total()
+    assert pages.total == 30000, "the whole window's size, for a backfill read in slices"
+
+
 def test_repeated_receipt_across_pages_is_yielded_once(sandbox, client):
     sandbox.generate_receipts(150)
     shop_id = sandbox.seller["shop_id"]

@@ -144,6 +144,74 @@ def _never_sent(exc):
     return isinstance(reason, urllib3.exceptions.NewConnectionError)
 
 
+class Pages:
+    """The records of one offset-paged Etsy list, read a page at a time as they are iterated,
+    each record once (by ``id_key``).
+
+    ``total`` is Etsy's ``count`` for the whole query, as the latest page said (None until the
+    first page is read): what a caller shows as its progress. :meth:`read_total` reads the first
+    page now, without consuming anything, so that several lists can be counted before any is
+    walked. A list longer than Etsy's offset cap raises :class:`EtsyOffsetLimitError` at the
+    first page, ``total`` already set.
+    """
+
+    def __init__(self, client, operation, path, params, id_key):
+        self._client = client
+        self._operation = operation
+        self._path = path
+        self._params = params
+        self._id_key = id_key
+        self._first = None  # the first page's results, read ahead by read_total()
+        self.total = None
+        self._records = self._walk()
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        return next(self._records)
+
+    def read_total(self):
+        """Etsy's count for the query, reading the first page if it was not read yet."""
+        if self._first is None and self.total is None:
+            self._first = self._page(0)
+        return self.total
+
+    def _page(self, offset):
+        limit = self._client.page_limit
+        page = self._client.request(self._operation, "GET", self._path,
+                                    params={**self._params, "limit": limit,
+                                            "offset": offset}) or {}
+        count = page.get("count")
+        if isinstance(count, int):
+            self.total = count
+            if offset == 0 and count > MAX_OFFSET + limit:
+                raise EtsyOffsetLimitError(
+                    f"Etsy has {count} records for this query but lists at most "
+                    f"{MAX_OFFSET + limit}.", operation=self._operation)
+        return page.get("results") or []
+
+    def _walk(self):
+        limit, offset, seen = self._client.page_limit, 0, set()
+        while True:
+            if offset == 0 and self._first is not None:
+                results, self._first = self._first, ()
+            else:
+                results = self._page(offset)
+            for item in results:
+                key = item.get(self._id_key)
+                if key not in seen:
+                    seen.add(key)
+                    yield item
+            offset += len(results)
+            if len(results) < limit or (self.total is not None and offset >= self.total):
+                return
+            if offset > MAX_OFFSET:
+                raise EtsyOffsetLimitError(
+                    f"Etsy stops listing at offset {MAX_OFFSET}; records were left unread.",
+                    operation=self._operation)
+
+
 class EtsyClient:
     """Etsy Open API v3 client for one app (keystring + shared secret) and one seller's tokens.
 
@@ -350,29 +418,8 @@ class EtsyClient:
             time.sleep(delay)
 
     def _iter_pages(self, operation, path, params, id_key):
-        """Yield every result of an offset-paged list, de-duplicated by ``id_key``."""
-        limit, offset, seen = self.page_limit, 0, set()
-        while True:
-            page = self.request(operation, "GET", path,
-                                params={**params, "limit": limit, "offset": offset}) or {}
-            results = page.get("results") or []
-            count = page.get("count")
-            if offset == 0 and isinstance(count, int) and count > MAX_OFFSET + limit:
-                raise EtsyOffsetLimitError(
-                    f"Etsy has {count} records for this query but lists at most "
-                    f"{MAX_OFFSET + limit}.", operation=operation)
-            for item in results:
-                key = item.get(id_key)
-                if key not in seen:
-                    seen.add(key)
-                    yield item
-            offset += len(results)
-            if len(results) < limit or (isinstance(count, int) and offset >= count):
-                return
-            if offset > MAX_OFFSET:
-                raise EtsyOffsetLimitError(
-                    f"Etsy stops listing at offset {MAX_OFFSET}; records were left unread.",
-                    operation=operation)
+        """Every result of an offset-paged list, de-duplicated by ``id_key``: a :class:`Pages`."""
+        return Pages(self, operation, path, params, id_key)
 
     # -- operations ------------------------------------------------------------------------------
 
@@ -400,7 +447,8 @@ class EtsyClient:
                             f"/shops/{int(shop_id)}/receipts/{int(receipt_id)}")
 
     def iter_shop_receipts(self, shop_id, **filters):
-        """getShopReceipts, every page: yields each ShopReceipt once.
+        """getShopReceipts, every page: a :class:`Pages` yielding each ShopReceipt once (its
+        ``total`` is how many receipts the query matches).
 
         ``filters`` are Etsy's query parameters (``min_created``..., ``was_paid``..., datetimes
         allowed). Raises :class:`EtsyOffsetLimitError` when the window holds more receipts than
@@ -435,7 +483,8 @@ class EtsyClient:
                             json={key: value for key, value in body.items() if value is not None})
 
     def iter_shop_listings(self, shop_id, state="active", includes=None):
-        """getListingsByShop, every page: yields each ShopListing once.
+        """getListingsByShop, every page: a :class:`Pages` yielding each ShopListing once (its
+        ``total`` is how many listings of ``state`` the shop has).
 
         ``includes=["Inventory"]`` brings each listing's inventory in the same call.
         """

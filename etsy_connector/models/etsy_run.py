@@ -67,6 +67,17 @@ def flow_lock_key(shop_id, flow):
     return lock_key(f"etsy_connector:{shop_id}:{flow}")
 
 
+def held_locks(cr):
+    """The keys of the advisory locks some session of this database holds now: a run whose
+    flow lock is not among them is not going on (its worker died)."""
+    cr.execute("""
+        SELECT (classid::bigint << 32) | objid::bigint FROM pg_locks
+         WHERE locktype = 'advisory' AND objsubid = 1 AND granted
+           AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+    """)
+    return {key for (key,) in cr.fetchall()}
+
+
 class RunCache(dict):
     """Lookups that stay true while nothing is rolled back (currencies, products by SKU...)."""
 
@@ -119,14 +130,37 @@ class EtsyFlow:
 
     @classmethod
     def busy_message(cls, shop):
-        return shop.env._("A %(flow)s sync of %(shop)s is already running: wait for it to finish, "
-                          "its log shows the progress.", flow=cls.flow, shop=shop.name)
+        """Why a button found this flow of `shop` running: what runs, and how far it is."""
+        operation = cls.operation or cls.flow
+        Log = shop.env["etsy.sync.log"]
+        label = dict(Log._fields["operation"]._description_selection(shop.env)).get(operation)
+        running = Log._running(shop, operation)[-1:]
+        if running.progress_total:
+            return shop.env._(
+                "%(operation)s of %(shop)s: a sync is already running (%(progress)s). Wait for "
+                "it to finish; the dashboard card and its sync log show how far it is.",
+                operation=label, shop=shop.name, progress=running.progress_text)
+        return shop.env._(
+            "%(operation)s of %(shop)s: a sync is already running. Wait for it to finish; the "
+            "dashboard card and its sync log show how far it is.",
+            operation=label, shop=shop.name)
 
     # --- what a flow calls --- #
 
     def commit(self):
         """Make the work so far durable (a batch boundary)."""
         self.frame.commit()
+
+    def progress(self, done, total):
+        """Show how far the run is: `done` of `total` records (`total` from Etsy's count).
+
+        Call it right after `commit()`, so that what it calls done is saved. It is written at
+        once on the run's log, on the log's own short transaction (only the run writes its
+        log: no other transaction waits on that row), where the dashboard card and the sync
+        log read it. A total Etsy's count undershot (records that came meanwhile) grows to
+        `done`.
+        """
+        self.log.progress(done, total)
 
     @contextlib.contextmanager
     def isolated(self, record_ref, etsy_id=None):

@@ -10,6 +10,7 @@ import datetime
 from odoo import fields, models
 
 from .etsy_shop_shipping import late_delivery_domain, tracking_issue_domain
+from .etsy_sync_log import run_title
 
 
 def age_text(env, moment, now=None):
@@ -24,6 +25,29 @@ def age_text(env, moment, now=None):
     if seconds < 2 * 86400:
         return env._("%s h ago", seconds // 3600)
     return env._("%s days ago", seconds // 86400)
+
+
+def current_runs(shops):
+    """``{shop id: (text, percent)}``: what each shop's syncs are doing now, for its card.
+
+    Of several runs of one shop, the one that knows its total shows (a listing import, a
+    backfill), else the oldest. A run asked for (a button, a webhook's wake-up) that no worker
+    has started yet shows as waiting.
+    """
+    env = shops.env
+    shown = {}
+    for log in env["etsy.sync.log"]._running(shops):
+        other = shown.get(log.shop_id.id)
+        if not other or (log.progress_total and not other.progress_total):
+            shown[log.shop_id.id] = log
+    runs = {shop_id: (log._card_text(), log.progress_percent) for shop_id, log in shown.items()}
+    waiting = env["etsy.sync.request"].sudo().search([
+        ("shop_id", "in", shops.ids), ("receipt_id", "=", False),
+        "|", ("run_after", "=", False), ("run_after", "<=", fields.Datetime.now())])
+    for request in waiting:
+        runs.setdefault(request.shop_id.id, (
+            env._("%s: waiting to start", run_title(env, request.flow)), 0.0))
+    return runs
 
 
 def _by_shop(field_name, *domain):
@@ -121,6 +145,10 @@ class EtsyShop(models.Model):
         help="Etsy's x-remaining-today for the app at the last call (shared by the app's shops).")
     api_calls_seen_at = fields.Datetime(string="API budget read at",
                                         compute="_compute_dashboard")
+    dashboard_run_text = fields.Char(
+        string="Running now", compute="_compute_dashboard",
+        help="What the shop's syncs are doing now, e.g. 'Importing listings: 1,200 of 5,000'.")
+    dashboard_run_percent = fields.Float(string="Run progress (%)", compute="_compute_dashboard")
     dashboard_token_days_left = fields.Integer(
         string="Authorization days left", compute="_compute_dashboard",
         help="Days until the seller must connect the shop again (renewed at every sync).")
@@ -167,7 +195,9 @@ class EtsyShop(models.Model):
                 [("shop_id", "in", self.ids), ("calls_left_at", "!=", False)],
                 order="calls_left_at desc"):
             budgets.setdefault(state.shop_id.id, state)
+        runs = current_runs(self)
         for shop in self:
+            shop.dashboard_run_text, shop.dashboard_run_percent = runs.get(shop.id, (False, 0.0))
             shop.dashboard_orders_today = orders["today"].get(shop, 0)
             shop.dashboard_orders_week = orders["week"].get(shop, 0)
             shop.dashboard_orders_sync_age = age_text(self.env, last_ok.get((shop.id, "orders")),

@@ -5,7 +5,7 @@ import logging
 from contextlib import contextmanager
 
 from odoo import api, fields, models
-from odoo.tools import format_datetime
+from odoo.tools import format_datetime, formatLang
 
 from ..const import (
     DEFAULT_RETENTION_DAYS,
@@ -13,9 +13,41 @@ from ..const import (
     PURGE_BATCH,
     SYNC_LOG_RETENTION_PARAM,
 )
+from .etsy_run import flow_lock_key, held_locks
 from .sync_log_recorder import SyncLogRecorder
 
 _logger = logging.getLogger(__name__)
+
+
+def number_text(env, number):
+    """A count in the user's language: 1,200 (1.200 in German)."""
+    return formatLang(env, number, digits=0)
+
+
+def run_title(env, operation):
+    """What a run of `operation` is doing, e.g. 'Importing listings' (dashboard card)."""
+    titles = {
+        "orders": env._("Importing orders"),
+        "inventory": env._("Pushing stock"),
+        "listings": env._("Importing listings"),
+        "connect": env._("Connecting"),
+        "notify": env._("Sending notifications"),
+        "shipping": env._("Sending tracking"),
+        "publish": env._("Publishing listings"),
+        "ledger": env._("Reading the Etsy Payment Account"),
+    }
+    return titles.get(operation) or operation
+
+
+def progress_phrase(env, operation, done, total):
+    """'1,200 of 5,000 listings': how far a run that knows its total is."""
+    done, total = number_text(env, done), number_text(env, total)
+    if operation in ("listings", "inventory"):
+        return env._("%(done)s of %(total)s listings", done=done, total=total)
+    if operation == "orders":
+        return env._("%(done)s of %(total)s receipts", done=done, total=total)
+    return env._("%(done)s of %(total)s records", done=done, total=total)
+
 
 class EtsySyncLog(models.Model):
     """One synchronisation run of one shop: counters, outcome and per-record lines."""
@@ -106,6 +138,21 @@ class EtsySyncLog(models.Model):
         string="API Calls", readonly=True, help="Requests sent to Etsy (or Discord) during the run."
     )
     message = fields.Text(readonly=True, help="Summary of the run, or why it failed.")
+    # Written by the run itself (its recorder) at each committed batch, for the runs that know
+    # their total from Etsy's count: the listing import, the order window, the stock push.
+    progress_done = fields.Integer(
+        string="Gone Through", readonly=True,
+        help="Records the run has gone through so far (saved at each batch).")
+    progress_total = fields.Integer(
+        string="To Go Through", readonly=True,
+        help="Records the run has to go through, as Etsy counted them when it began (0: the run "
+             "does not know beforehand).")
+    progress_percent = fields.Float(
+        string="Progress (%)", compute="_compute_progress",
+        help="Share of the records the run has gone through.")
+    progress_text = fields.Char(
+        string="Progress", compute="_compute_progress",
+        help="How far a running run is, e.g. '1,200 of 5,000 listings' (empty once it ended).")
     line_ids = fields.One2many(
         "etsy.sync.log.line", "log_id", string="Lines", readonly=True, help="Per-record details."
     )
@@ -117,6 +164,49 @@ class EtsySyncLog(models.Model):
                 log.duration = (log.finished_at - log.started_at).total_seconds()
             else:
                 log.duration = 0.0
+
+    @api.depends("state", "operation", "progress_done", "progress_total", "records_done",
+                 "records_failed")
+    def _compute_progress(self):
+        for log in self:
+            total = log.progress_total
+            log.progress_percent = min(100.0, 100.0 * log.progress_done / total) if total else 0.0
+            if log.state != "running":
+                log.progress_text = False
+            elif total:
+                log.progress_text = progress_phrase(self.env, log.operation,
+                                                    log.progress_done, total)
+            elif log.records_done or log.records_failed:
+                log.progress_text = self.env._(
+                    "%s records processed so far",
+                    number_text(self.env, log.records_done + log.records_failed))
+            else:
+                log.progress_text = self.env._("Just started")
+
+    def _card_text(self):
+        """'Importing listings: 1,200 of 5,000', for the dashboard card."""
+        self.ensure_one()
+        if self.progress_total:
+            return self.env._("%(title)s: %(done)s of %(total)s",
+                              title=run_title(self.env, self.operation),
+                              done=number_text(self.env, self.progress_done),
+                              total=number_text(self.env, self.progress_total))
+        return self.env._("%(title)s: %(progress)s", title=run_title(self.env, self.operation),
+                          progress=self.progress_text)
+
+    @api.model
+    def _running(self, shops, operation=None):
+        """The runs going on for `shops` (of `operation`), oldest first.
+
+        A log a dead worker left 'running' (closed by the flow's next run only) is not one: the
+        run's flow lock is held by no one.
+        """
+        domain = [("shop_id", "in", shops.ids), ("state", "=", "running")]
+        if operation:
+            domain.append(("operation", "=", operation))
+        logs = self.sudo().search(domain, order="started_at, id")
+        held = held_locks(self.env.cr) if logs else set()
+        return logs.filtered(lambda log: flow_lock_key(log.shop_id.id, log.operation) in held)
 
     @api.depends("shop_id", "operation", "started_at")
     def _compute_display_name(self):

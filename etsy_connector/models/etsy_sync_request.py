@@ -58,9 +58,11 @@ class EtsySyncRequest(models.Model):
                             "receipt_id": str(receipt_id) if receipt_id else False})
         cron._trigger()
         flows = dict(self._fields["flow"]._description_selection(self.env))
+        # The view reloads: the shop's dashboard card shows the run waiting, then going on.
         return notification(self.env._(
-            "%(flow)s sync of %(shop)s started in the background: its sync log shows the "
-            "progress.", flow=flows[flow], shop=shop.name), "info")
+            "%(flow)s sync of %(shop)s started in the background: the shop's dashboard card "
+            "and its sync log show how far it is.", flow=flows[flow], shop=shop.name), "info",
+            {"type": "ir.actions.client", "tag": "soft_reload"})
 
     @api.model
     def _cron_run_requests(self):

@@ -48,6 +48,11 @@ def _unlock(cr, key):
         cr.execute("SELECT pg_advisory_unlock(%s)", [key])
 
 
+def etsy_count(lists):
+    """How many records Etsy counts in these paged lists (as their latest pages said)."""
+    return sum(records.total or 0 for records in lists)
+
+
 class SkuIndex:
     """Odoo variant ids by internal reference, exactly and loosely (case and spaces ignored):
     the shop company's products and shared ones."""
@@ -115,15 +120,26 @@ class ListingImport(EtsyFlow):
     def import_all_states(self):
         seen, batch = set(), []
         self.index = SkuIndex(self.env, self.shop.company_id)
-        for state in LISTING_STATES:
-            for etsy_listing in self.client.iter_shop_listings(
-                    self.shop.etsy_shop_id, state=state, includes=LISTING_INCLUDES):
+        lists = [self.client.iter_shop_listings(self.shop.etsy_shop_id, state=state,
+                                                includes=LISTING_INCLUDES)
+                 for state in LISTING_STATES]
+        # The first page of every state is read before any listing is imported: Etsy's counts
+        # of the states add up to the total the progress shows, at no extra call (each first
+        # page is read once anyway).
+        for listings in lists:
+            listings.read_total()
+        self.progress(0, etsy_count(lists))
+        for listings in lists:
+            for etsy_listing in listings:
                 seen.add(str(etsy_listing["listing_id"]))
                 batch.append(etsy_listing)
                 if len(batch) >= LISTINGS_PER_COMMIT:
                     self.import_batch(batch)
+                    self.progress(self.log.counts["fetched"], etsy_count(lists))
                     batch = []
         self.import_batch(batch)
+        # Every listing there was is read (a count that changed meanwhile is behind us).
+        self.progress(self.log.counts["fetched"], self.log.counts["fetched"])
         return seen
 
     def import_batch(self, etsy_listings):

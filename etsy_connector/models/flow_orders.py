@@ -59,6 +59,7 @@ class OrderImport(EtsyFlow):
         self.writer = OrderWriter(self)
         # Run-long facts, kept apart from `self.cache` (which a rolled-back receipt empties).
         self.window_read = set()
+        self.window_total = 0  # Etsy's count of the receipts in the window
         self.sources = collections.Counter()
         self.orders = {}  # receipt id -> sale.order id, for the caller of a `receipt_ids` run
 
@@ -110,9 +111,11 @@ class OrderImport(EtsyFlow):
             receipts = self._import_batch(batch, "window")
             self.state._advance(max(filter(None, (r.updated_at for r in receipts)), default=None))
             self.commit()
+            self.progress(len(self.window_read), self.window_total)
         # The whole window is done: the next run starts from when this one started.
         self.state._advance(started)
         self.commit()
+        self.progress(len(self.window_read), len(self.window_read))
 
     def _changed_receipts(self, since):
         """Receipts modified since `since`, oldest first, each once.
@@ -128,12 +131,21 @@ class OrderImport(EtsyFlow):
                        "sort_on": "updated", "sort_order": "asc"}
             if end:
                 filters["max_last_modified"] = datetime_to_epoch(end)
+            receipts = self.client.iter_shop_receipts(self.shop.etsy_shop_id, **filters)
             try:
-                for raw in self.client.iter_shop_receipts(self.shop.etsy_shop_id, **filters):
+                if not span:
+                    # The total the progress shows: Etsy's count for the whole window, which
+                    # its first page gives even when the window is then read in slices (too
+                    # long for Etsy's offset cap). Exact, not an estimate, and it costs no
+                    # call; receipts changed during the run add to it as they come.
+                    self.window_total = receipts.read_total() or 0
+                for raw in receipts:
                     if raw.get("receipt_id") not in seen:
                         seen.add(raw.get("receipt_id"))
                         yield raw
             except EtsyOffsetLimitError:
+                if not span:  # the whole window's count, as above
+                    self.window_total = receipts.total or 0
                 span = (end - start) / 2 if span else MAX_WINDOW_SLICE
                 if span < MIN_WINDOW_SLICE:
                     raise

@@ -119,6 +119,7 @@ class StockExport(EtsyFlow):
         candidates = self.candidates(bindings, targets)
         self.checked = len(listings)
         self.log.count("skipped", len(listings - candidates))
+        done = 0
         for ids in split_every(BATCH_SIZE, candidates.ids):
             chunk = self.env["etsy.listing"].browse(ids)
             etsy_listings = self.read_listings(chunk)
@@ -127,6 +128,8 @@ class StockExport(EtsyFlow):
                 if etsy_listing is not None:
                     self.push_one(listing, etsy_listing, targets)
             self.commit()
+            done += len(chunk)
+            self.progress(done, len(candidates))
 
     def stock_targets(self, bindings):
         """``{binding id: quantity Etsy should show}`` for bindings linked to storable products.

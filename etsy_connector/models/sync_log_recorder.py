@@ -41,6 +41,7 @@ class SyncLogRecorder:
         self._secrets = shop_secrets(shop)
         self._counts = dict.fromkeys(COUNTERS, 0)
         self._api_calls = 0
+        self._progress = {}
         # Summary stored when the run ends normally, e.g. "12 receipts imported".
         self.message = ""
         self._lines_written = 0
@@ -105,6 +106,12 @@ class SyncLogRecorder:
         """Add an info or warning line about a record without changing any counter."""
         self._add_line(level, record_ref, text, etsy_id)
 
+    def progress(self, done, total):
+        """Note how far the run is, ``done`` of ``total`` records, and write it now (with the
+        counters): the dashboard card and the log show it while the run goes on."""
+        self._progress = {"progress_done": done, "progress_total": max(done, total or 0)}
+        self.flush()
+
     def flush(self):
         """Write the counters now."""
         self._write(lambda logs: logs.browse(self.id).write(self._counter_values()))
@@ -163,6 +170,7 @@ class SyncLogRecorder:
         self._last_flush = time.monotonic()
         values = {f"records_{kind}": n for kind, n in self._counts.items()}
         values["api_calls"] = self._api_calls
+        values.update(self._progress)
         return values
 
     def _flush_if_due(self):

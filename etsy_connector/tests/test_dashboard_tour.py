@@ -1,7 +1,15 @@
-"""The dashboard in a real headless Chromium: create and connect a shop, Sync now, see the order."""
+"""The dashboard in a real headless Chromium: create and connect a shop, Sync now, see the order;
+follow a long run on the card and in the sync logs."""
 
+import threading
+from unittest.mock import patch
+
+from odoo.sql_db import db_connect
 from odoo.tests import HttpCase, common, new_test_user, tagged
 
+from ..models import etsy_shop_dashboard
+from ..models.etsy_run import flow_lock_key
+from ..models.sync_log_recorder import SyncLogRecorder
 from .common import MANAGER_GROUP
 from .sandbox_common import EtsySandbox, require_sandbox
 
@@ -47,3 +55,32 @@ class TestDashboardTour(HttpCase):
 
         self.start_tour("/odoo/action-etsy_connector.action_etsy_dashboard",
                         "etsy_dashboard_orders", login="etsy_tour_manager")
+
+    def test_the_card_follows_a_long_run(self):
+        self.assertIsNotNone(common.websocket, "pip install websocket-client")
+        shop = self.env["etsy.shop"].create({"name": "Etsy Progress Shop",
+                                             "keystring": "wbw0sandbox0keystring001"})
+        shop.state = "connected"
+        # A listing import going on in another worker: its lock is held, its log is running.
+        worker = db_connect(self.env.cr.dbname).cursor()
+        self.addCleanup(worker.close)
+        worker.execute("SELECT pg_advisory_lock(%s)", [flow_lock_key(shop.id, "listings")])
+        recorder = SyncLogRecorder(shop, "listings", "cron")
+        recorder.progress(1200, 5000)
+        # Once the card has shown it, the run goes on: the card must follow by itself.
+        shown = threading.Event()
+        current_runs = etsy_shop_dashboard.current_runs
+
+        def runs_shown(shops):
+            runs = current_runs(shops)
+            if shop.id in runs and not shown.is_set():
+                shown.set()
+                timer = threading.Timer(1, recorder.progress, [2400, 5000])
+                timer.start()
+                self.addCleanup(timer.join)
+            return runs
+
+        with patch.object(etsy_shop_dashboard, "current_runs", runs_shown):
+            self.start_tour("/odoo/action-etsy_connector.action_etsy_dashboard",
+                            "etsy_dashboard_progress", login="etsy_tour_manager")
+        self.assertTrue(shown.is_set())

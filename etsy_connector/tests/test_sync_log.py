@@ -128,6 +128,27 @@ class TestSyncLog(EtsyCase):
             self.assertEqual(self._log(recorder).records_skipped, 1)
         self.assertEqual(self._log(recorder).state, "done")
 
+    def test_progress_is_written_at_once_and_said_in_words(self):
+        with (patch.object(SyncLogRecorder, "FLUSH_INTERVAL", 3600),
+              self.env["etsy.sync.log"]._open(self.shop, "orders") as recorder):
+            log = self._log(recorder)
+            self.assertEqual(log.progress_text, "Just started")
+            recorder.count("created", 3)
+            recorder.flush()
+            self.assertEqual(self._log(recorder).progress_text, "3 records processed so far")
+            recorder.progress(1200, 5000)
+            log = self._log(recorder)
+            self.assertEqual((log.progress_done, log.progress_total), (1200, 5000),
+                             "written at once, whatever the counters' interval")
+            self.assertEqual(log.progress_text, "1,200 of 5,000 receipts")
+            self.assertEqual(log.progress_percent, 24.0)
+            recorder.progress(5010, 5000)
+            self.assertEqual(self._log(recorder).progress_total, 5010,
+                             "receipts that came during the run add to Etsy's count")
+        log = self._log(recorder)
+        self.assertEqual((log.state, log.progress_done, log.progress_percent), ("done", 5010, 100))
+        self.assertFalse(log.progress_text, "a run that ended says what it did, not how far")
+
     def test_lines_are_capped(self):
         logs = self.env["etsy.sync.log"]
         with (

@@ -93,3 +93,34 @@ registry.category("web_tour.tours").add("etsy_dashboard_orders", {
         },
     ],
 });
+
+// Data comes from TestDashboardTour.test_the_card_follows_a_long_run: a listing import going on
+// (1,200 of 5,000 listings), which moves to 2,400 once the card has shown it.
+const running = ".o_kanban_record:contains(Etsy Progress Shop)";
+
+registry.category("web_tour.tours").add("etsy_dashboard_progress", {
+    steps: () => [
+        {
+            content: "The card shows what runs and how far it is",
+            trigger: `${running} .o_etsy_dashboard_run:contains(Importing listings: 1,200 of 5,000)`,
+        },
+        {
+            content: "It follows the run without a reload",
+            trigger: `${running} .o_etsy_dashboard_run:contains(Importing listings: 2,400 of 5,000)`,
+        },
+        {
+            content: "Open the shop's sync logs",
+            trigger: `${running} button[name=action_view_related]:contains(Logs)`,
+            run: "click",
+        },
+        {
+            content: "The running log shows its progress in the list",
+            trigger: ".o_data_row .o_etsy_run_progress:contains(2,400 of 5,000 listings)",
+            run: "click",
+        },
+        {
+            content: "And on its form, with the bar",
+            trigger: ".o_form_view .o_etsy_run_progress:contains(2,400 of 5,000 listings) .progress-bar[style*='width: 48%']",
+        },
+    ],
+});
