@@ -116,6 +116,29 @@ def while_busy(function, attempts=30):
     raise RuntimeError("a scheduled run kept the shop busy for a minute")
 
 
+def import_listings(odoo, shop_id, timeout=600):
+    """'Import listings' (a background run: connecting started one already), then wait until
+    the shop's listings are in; returns that run's sync log (its state and message)."""
+    try:
+        odoo.call("etsy.shop", "action_import_listings", [shop_id])
+    except RuntimeError as exc:
+        if "already running" not in str(exc):
+            raise
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        pending = odoo.call("etsy.sync.request", "search_count",
+                            [("shop_id", "=", shop_id), ("flow", "=", "listings")])
+        logs = odoo.call("etsy.sync.log", "search_read",
+                         [("shop_id", "=", shop_id), ("operation", "=", "listings")],
+                         ["state", "message"], order="id desc", limit=1)
+        if logs and logs[0]["state"] != "running" and not pending:
+            if logs[0]["state"] == "failed":
+                raise RuntimeError(f"the listing import failed: {logs[0]['message']}")
+            return logs[0]
+        time.sleep(1)
+    raise RuntimeError(f"the listings were not imported within {timeout} s")
+
+
 def sync_orders(odoo, shop_id):
     """'Sync orders', waiting for the scheduled import when it happens to be running."""
     return while_busy(lambda: odoo.call("etsy.shop", "action_sync_orders", [shop_id]))
@@ -128,8 +151,8 @@ def main(argv):
     connect(odoo, shop_id)
     [shop] = odoo.call("etsy.shop", "read", [shop_id], ["state", "etsy_shop_name"])
     print(f"[etsy_connector] demo shop connected: {shop['etsy_shop_name']} ({shop['state']})")
-    answer = odoo.call("etsy.shop", "action_import_listings", [shop_id])
-    print(f"[etsy_connector] listings: {answer['params']['message']}")
+    log = import_listings(odoo, shop_id)
+    print(f"[etsy_connector] listings: {log['message']}")
     print(f"[etsy_connector] {stock_like_etsy(odoo, shop_id)} products stocked as Etsy shows them")
     answer = sync_orders(odoo, shop_id)
     print(f"[etsy_connector] first order sync: {answer['params']['message']}")

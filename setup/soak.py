@@ -146,11 +146,10 @@ class Soak:
                 "discord_template": TEMPLATE,
             }])[0]
             self.connect(rpc, shop)
-            answer = retry_busy(lambda s=shop: rpc.call("etsy.shop", "action_import_listings",
-                                                        [s["odoo_id"]]))
+            listings = demo_connect.import_listings(rpc, shop["odoo_id"])
             stocked = demo_connect.stock_like_etsy(rpc, shop["odoo_id"])
             orders = retry_busy(lambda s=shop: demo_connect.sync_orders(rpc, s["odoo_id"]))
-            say(f"{shop['name']} ({shop['currency']}): {answer['params']['message']}; "
+            say(f"{shop['name']} ({shop['currency']}): {listings['message']}; "
                 f"{stocked} products stocked; {orders['params']['message']}")
         crons = rpc.call("ir.cron", "search_read", [("cron_name", "ilike", "Etsy:")], ["id"])
         self.cron_ids = [c["id"] for c in crons]

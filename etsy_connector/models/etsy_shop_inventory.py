@@ -5,9 +5,9 @@ The listing import lives in `flow_listings.py` (`ListingImport`), the stock expo
 """
 
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 
-from .etsy_run import notify_log, run_flow
+from .etsy_run import check_may_run, notify_log, run_flow
 from .flow_listings import ListingImport
 from .flow_stock import StockExport
 
@@ -42,8 +42,14 @@ class EtsyShop(models.Model):
     # === BUTTONS === #
 
     def action_import_listings(self):
-        """'Import listings' button: every listing of the shop, with its inventory, now."""
-        return notify_log(self._etsy_import_listings(trigger="manual"))
+        """'Import listings' button: every listing of the shop, with its inventory, read in the
+        background: a large shop takes minutes, which would block the browser (and meet the
+        request time limit); the dashboard card and the sync log show how far it is."""
+        self.ensure_one()
+        check_may_run(self)
+        if self.env["etsy.sync.log"]._running(self, ListingImport.flow):
+            raise UserError(ListingImport.busy_message(self))
+        return self.env["etsy.sync.request"]._request(self, ListingImport.flow)
 
     def action_sync_inventory(self):
         """'Push stock' button: the same code as the 15-minute schedule, for this shop, now."""

@@ -625,10 +625,24 @@ class TestInventory(SandboxCase):
             self.etsy_shop, "listings", "watermark")[self.etsy_shop.id])
         self.assertTrue(self.etsy_shop.last_inventory_sync)
 
-    def test_buttons_answer_with_the_run_summary(self):
+    def test_import_listings_runs_in_the_background_and_says_so(self):
         answer = self.etsy_shop.action_import_listings()
-        self.assertEqual(answer["params"]["type"], "success")
-        self.assertIn("listings read from Etsy", answer["params"]["message"])
+        self.assertIn("Listing sync of Etsy Sandbox Shop started in the background",
+                      answer["params"]["message"])
+        self.assertFalse(self.etsy_shop.listing_ids, "nothing was read while the browser waited")
+        cron = self.env.ref("etsy_connector.ir_cron_run_requests")
+        self.assertTrue(self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)]))
+        # What the cron worker woken by the trigger does.
+        cron.method_direct_trigger()
+        self.etsy_shop.invalidate_recordset()
+        log = self.env["etsy.sync.log"].search([("shop_id", "=", self.etsy_shop.id),
+                                                ("operation", "=", "listings")])
+        self.assertEqual((log.trigger, log.state), ("manual", "done"))
+        self.assertTrue(self.etsy_shop.listing_ids)
+        self.assertEqual(log.records_fetched, len(self.etsy_shop.listing_ids))
+
+    def test_push_stock_answers_with_the_run_summary(self):
+        self.import_listings()
         answer = self.etsy_shop.action_sync_inventory()
         self.assertIn("listings checked", answer["params"]["message"])
         self.sandbox.revoke_tokens()
