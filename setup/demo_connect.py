@@ -118,23 +118,29 @@ def while_busy(function, attempts=30):
 
 def import_listings(odoo, shop_id, timeout=600):
     """'Import listings' (a background run: connecting started one already), then wait until
-    the shop's listings are in; returns that run's sync log (its state and message)."""
+    a listing import that started after the click, or the one the click found running, is
+    over; returns its sync log (state and message)."""
+    domain = [("shop_id", "=", shop_id), ("operation", "=", "listings")]
+
+    def last_log():
+        logs = odoo.call("etsy.sync.log", "search_read", domain, ["state", "message"],
+                         order="id desc", limit=1)
+        return logs[0] if logs else {"id": 0, "state": "none"}
+
+    before = last_log()["id"]
     try:
         odoo.call("etsy.shop", "action_import_listings", [shop_id])
     except RuntimeError as exc:
         if "already running" not in str(exc):
             raise
+        before -= 1  # the running one, or a later one, will do
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        pending = odoo.call("etsy.sync.request", "search_count",
-                            [("shop_id", "=", shop_id), ("flow", "=", "listings")])
-        logs = odoo.call("etsy.sync.log", "search_read",
-                         [("shop_id", "=", shop_id), ("operation", "=", "listings")],
-                         ["state", "message"], order="id desc", limit=1)
-        if logs and logs[0]["state"] != "running" and not pending:
-            if logs[0]["state"] == "failed":
-                raise RuntimeError(f"the listing import failed: {logs[0]['message']}")
-            return logs[0]
+        log = last_log()
+        if log["id"] > before and log["state"] != "running":
+            if log["state"] == "failed":
+                raise RuntimeError(f"the listing import failed: {log['message']}")
+            return log
         time.sleep(1)
     raise RuntimeError(f"the listings were not imported within {timeout} s")
 
