@@ -287,11 +287,13 @@ class OrderWriter:
         ]).sorted(lambda t: abs(t.amount - float(rate)))[:1])
         if tax:
             return tax, []
-        # Etsy's rounding makes 24 % look like 24.01 %: people think in tenths.
+        # Etsy's rounding makes 24 % look like 24.01 %: people think in tenths. (Computed
+        # outside the call: the .pot extractor cannot read a call inside an f-string there.)
+        tenths = f"{round(float(rate), 1):g}"
         return Tax, [self.env._(
             "No Odoo sales tax of %(rate)s %% to record the VAT Etsy shows (%(vat)s): create one "
             "(price excluded), then fix this order's lines; they were imported without VAT.",
-            rate=f"{round(float(rate), 1):g}", vat=receipt.vat)]
+            rate=tenths, vat=receipt.vat)]
 
     def _total_notes(self, order, receipt):
         expected = receipt.expected_total(self.shop.sales_tax_policy == "line",
