@@ -116,7 +116,9 @@ class OrderImport(EtsyFlow):
         that lock itself, so its window-only import never waits). Later imports never wait:
         what they link is relinked afterwards (`_relink_unmatched_lines`).
         """
-        if self.env["etsy.sync.state"]._for(self.shop, "listings").watermark:
+        listings_state = self.env["etsy.sync.state"].sudo().search(
+            [("shop_id", "=", self.shop.id), ("flow", "=", "listings")], limit=1)
+        if listings_state.watermark:
             return False
         cr = self.env.cr
         key = flow_lock_key(self.shop.id, "listings")

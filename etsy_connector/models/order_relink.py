@@ -67,20 +67,22 @@ class OrderRelinker:
 
     def _products_for(self, lines):
         """``{line id: product.product}`` as the order import would match them today: the
-        binding by Etsy product id, else by listing + variation, else the only linked product
-        of the listing, else the product whose internal reference is the SKU."""
+        binding by Etsy product id, else by listing + variation (for a line imported without
+        its variation: the listing's only product), else the product whose internal reference
+        is the SKU."""
         Binding = self.env["etsy.product"]
         bindings = Binding.search([
             ("shop_id", "=", self.shop.id), ("product_id", "!=", False),
-            "|", ("etsy_product_id", "in", [pid for pid in lines.mapped("etsy_product_id")]),
-            ("listing_id.etsy_listing_id", "in", [lid for lid in lines.mapped("etsy_listing_id")]),
+            "|", ("etsy_product_id", "in", [pid for pid in lines.mapped("etsy_product_id") if pid]),
+            ("listing_id.etsy_listing_id", "in",
+             [lid for lid in lines.mapped("etsy_listing_id") if lid]),
         ])
         by_product = {b.etsy_product_id: b.product_id for b in bindings}
         by_variation = {(b.listing_id.etsy_listing_id, b.property_key): b.product_id
                         for b in bindings}
-        by_listing = defaultdict(set)
-        for binding in bindings.filtered("active"):
-            by_listing[binding.listing_id.etsy_listing_id].add(binding.product_id)
+        # Lines imported before the variation was recorded: a listing of one product only.
+        by_listing = {listing.etsy_listing_id: listing.etsy_product_ids.product_id
+                      for listing in bindings.listing_id if len(listing.etsy_product_ids) == 1}
         skus = [sku for sku in lines.mapped("etsy_sku") if sku]
         by_sku = {}
         if skus:
@@ -91,10 +93,9 @@ class OrderRelinker:
         placeholder = self.shop.placeholder_product_id
         targets = {}
         for line in lines:
-            only = by_listing.get(line.etsy_listing_id) or ()
             product = (by_product.get(line.etsy_product_id)
                        or by_variation.get((line.etsy_listing_id, line.etsy_variation_key))
-                       or (next(iter(only)) if len(only) == 1 else None)
+                       or (not line.etsy_variation_key and by_listing.get(line.etsy_listing_id))
                        or by_sku.get(line.etsy_sku))
             if product and product != placeholder:
                 targets[line.id] = product

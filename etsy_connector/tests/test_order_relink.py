@@ -165,6 +165,21 @@ class TestOrderRelink(SandboxCase):
         self.assertEqual(emoji.message_ids[0].author_id, self.manager.partner_id)
         self.assertNotIn("No Odoo product", emoji.etsy_attention_reason or "")
 
+    def test_a_line_recorded_without_its_variation_takes_the_listings_only_product(self):
+        self.sync_orders()
+        self.import_listings()
+        # As imported before lines kept the variation, and after Etsy renumbered the product.
+        line = self.item_line("emoji")
+        line.write({"etsy_variation_key": False, "etsy_product_id": "1"})
+        binding = self.env["etsy.product"].search([("shop_id", "=", self.etsy_shop.id),
+                                                   ("sku", "=", "WBW-CABIN-8OZ")])
+        cabin = self.env["product.product"].create(
+            {"name": "Cozy cabin candle", "type": "consu", "is_storable": True})
+
+        binding.product_id = cabin
+
+        self.assertEqual(line.product_id, cabin)
+
     # --- the demo: a first sync that creates the products --- #
 
     def test_products_created_by_the_listing_import_fix_every_open_order(self):
