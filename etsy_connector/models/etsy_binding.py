@@ -10,6 +10,7 @@ import json
 from odoo import api, fields, models
 
 from ..etsy.money import epoch_to_datetime
+from .order_relink import OrderRelinker
 
 LINK_STATES = [
     ("linked", "Linked"),
@@ -315,6 +316,23 @@ class EtsyProduct(models.Model):
         ("etsy_product_unique", "unique(listing_id, etsy_product_id)",
          "This Etsy product is already bound for this listing."),
     ]
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        bindings = super().create(vals_list)
+        bindings.filtered("product_id")._etsy_relink_order_lines()
+        return bindings
+
+    def write(self, vals):
+        result = super().write(vals)
+        if vals.get("product_id"):
+            self._etsy_relink_order_lines()
+        return result
+
+    def _etsy_relink_order_lines(self):
+        """Orders imported while these Etsy products were not linked get their products."""
+        for shop in self.shop_id:
+            OrderRelinker(self.env, shop).relink()
 
     @api.depends("listing_id.display_name", "property_values", "sku")
     def _compute_display_name(self):

@@ -36,7 +36,8 @@ from ..const import (
 from ..etsy.errors import EtsyOffsetLimitError
 from ..etsy.money import datetime_to_epoch
 from ..etsy.receipt import Receipt
-from .etsy_run import EtsyFlow
+from .etsy_run import EtsyFlow, flow_lock_key
+from .order_relink import OrderRelinker
 from .order_writer import OrderWriter
 
 # Where the receipts a run read came from, in the order the summary tells them.
@@ -62,6 +63,7 @@ class OrderImport(EtsyFlow):
         self.window_total = 0  # Etsy's count of the receipts in the window
         self.sources = collections.Counter()
         self.orders = {}  # receipt id -> sale.order id, for the caller of a `receipt_ids` run
+        self.waiting_for_listings = False
 
     def execute(self):
         # A fresh snapshot now that the lock is held (a run that just ended elsewhere may have
@@ -70,14 +72,23 @@ class OrderImport(EtsyFlow):
         if self.receipt_ids is not None:
             for receipt_id in self.receipt_ids:
                 self._fetch_and_import(receipt_id, "requested")
+        elif self._first_listing_import_running():
+            self.waiting_for_listings = True
             return self.orders
-        self._import_window(fields.Datetime.now())
-        if not self.window_only:
-            self._retry_pending()
-            self._recheck_recent()
+        else:
+            self._import_window(fields.Datetime.now())
+            if not self.window_only:
+                self._retry_pending()
+                self._recheck_recent()
+        self._relink_unmatched_lines()
         return self.orders
 
     def summary(self):
+        if self.waiting_for_listings:
+            return self.env._(
+                "The shop's first listing import is running: orders are imported by the next "
+                "sync after it, so that their lines get the linked Odoo products instead of the "
+                "placeholder.")
         counts = self.log.counts
         if not (counts["fetched"] or counts["failed"]):
             return self.env._("No receipt changed on Etsy since the last sync: nothing to import.")
@@ -95,6 +106,43 @@ class OrderImport(EtsyFlow):
                           fetched=counts["fetched"], sources=sources or self.env._("none"),
                           created=counts["created"], updated=counts["updated"],
                           skipped=counts["skipped"], failed=counts["failed"])
+
+    # === THE FIRST LISTING IMPORT, AND WHAT IT LINKS === #
+
+    def _first_listing_import_running(self):
+        """Whether the shop's listings were never imported and an import is running now.
+
+        Orders imported meanwhile would find no Odoo product for most items: the order import
+        of a newly connected shop waits for its first listing import (the stock push holds
+        that lock itself, so its window-only import never waits). Later imports never wait:
+        what they link is relinked afterwards (`_relink_unmatched_lines`).
+        """
+        listings_state = self.env["etsy.sync.state"].sudo().search(
+            [("shop_id", "=", self.shop.id), ("flow", "=", "listings")], limit=1)
+        if listings_state.watermark:
+            return False
+        cr = self.env.cr
+        key = flow_lock_key(self.shop.id, "listings")
+        cr.execute("SELECT pg_try_advisory_lock(%s)", [key])
+        if not cr.fetchone()[0]:
+            return True
+        cr.execute("SELECT pg_advisory_unlock(%s)", [key])
+        return False
+
+    def _relink_unmatched_lines(self):
+        """Lines imported on the placeholder whose Etsy item was linked meanwhile (possibly
+        while this run imported them) get their product, each order in its savepoint."""
+        result = OrderRelinker(self.env, self.shop).relink()
+        for order in result["relinked"]:
+            self.log.note(self._ref(order.etsy_receipt_id), self.env._(
+                "Order %s: its Etsy items were linked since it was imported; its lines now use "
+                "the linked Odoo products.", order.name), etsy_id=order.etsy_receipt_id)
+        for order in result["blocked"]:
+            self.log.note(self._ref(order.etsy_receipt_id), self.env._(
+                "Order %s: an Etsy item was linked since it was imported, but its line could "
+                "not be changed safely: see the order's attention reason.", order.name),
+                level="warning", etsy_id=order.etsy_receipt_id)
+        self.commit()
 
     # === THE WINDOW === #
 

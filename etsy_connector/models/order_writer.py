@@ -287,11 +287,13 @@ class OrderWriter:
         ]).sorted(lambda t: abs(t.amount - float(rate)))[:1])
         if tax:
             return tax, []
-        # Etsy's rounding makes 24 % look like 24.01 %: people think in tenths.
+        # Etsy's rounding makes 24 % look like 24.01 %: people think in tenths. (Computed
+        # outside the call: the .pot extractor cannot read a call inside an f-string there.)
+        tenths = f"{round(float(rate), 1):g}"
         return Tax, [self.env._(
             "No Odoo sales tax of %(rate)s %% to record the VAT Etsy shows (%(vat)s): create one "
             "(price excluded), then fix this order's lines; they were imported without VAT.",
-            rate=f"{round(float(rate), 1):g}", vat=receipt.vat)]
+            rate=tenths, vat=receipt.vat)]
 
     def _total_notes(self, order, receipt):
         expected = receipt.expected_total(self.shop.sales_tax_policy == "line",
@@ -310,10 +312,12 @@ class OrderWriter:
         lines, notes = [], []
         for tx in receipt.transactions:
             product, unmatched = self._transaction_product(tx, lookups)
-            if unmatched:
-                notes.append(self.env._("No Odoo product for Etsy item %(title)s (SKU %(sku)s): "
-                                        "link it, then fix the order line.",
-                                        title=tx.title or tx.listing_id, sku=tx.sku or "-"))
+            note = unmatched and self.env._(
+                "No Odoo product for Etsy item %(title)s (SKU %(sku)s): link it under Etsy > "
+                "Listings > To Link; the order line then gets the product.",
+                title=tx.title or tx.listing_id, sku=tx.sku or "-")
+            if note:
+                notes.append(note)
             lines.append({
                 "product_id": product.id,
                 "name": self._transaction_description(tx),
@@ -325,6 +329,9 @@ class OrderWriter:
                 "etsy_listing_id": tx.listing_id or False,
                 "etsy_product_id": tx.product_id or False,
                 "etsy_unmatched": unmatched,
+                "etsy_unmatched_note": note or False,
+                "etsy_sku": tx.sku or False,
+                "etsy_variation_key": property_key({"property_values": list(tx.property_values)}),
                 "etsy_is_digital": tx.is_digital,
                 "etsy_ship_by": tx.ship_by or False,
             })

@@ -3,6 +3,7 @@
 from markupsafe import Markup
 
 from odoo import fields, models
+from odoo.tools.sql import create_index
 
 
 class SaleOrder(models.Model):
@@ -41,6 +42,16 @@ class SaleOrder(models.Model):
             if reason not in reasons:
                 reasons.append(reason)
             order.write({"etsy_needs_attention": True, "etsy_attention_reason": "\n".join(reasons)})
+
+    def _etsy_unflag(self, reasons):
+        """Withdraw ``reasons`` (dealt with by the connector); the flag goes when none is left."""
+        for order in self:
+            kept = [line for line in (order.etsy_attention_reason or "").splitlines()
+                    if line not in reasons]
+            if kept == (order.etsy_attention_reason or "").splitlines():
+                continue
+            order.write({"etsy_needs_attention": bool(kept),
+                         "etsy_attention_reason": "\n".join(kept) or False})
 
     def action_etsy_mark_resolved(self):
         self.write({"etsy_needs_attention": False, "etsy_attention_reason": False})
@@ -128,11 +139,23 @@ class SaleOrderLine(models.Model):
         string="Etsy download", copy=False, readonly=True,
         help="A digital item: Etsy delivers the download, Odoo creates no delivery for it.",
     )
+    # What the import knew of an unmatched item, so linking it later can find its order lines
+    # (see `order_relink`): Etsy's SKU, the variation (`etsy_binding.property_key`), the note
+    # the order was flagged with, and whether the line could not take the product safely.
+    etsy_sku = fields.Char(string="Etsy SKU", copy=False, readonly=True)
+    etsy_variation_key = fields.Char(copy=False, readonly=True)
+    etsy_unmatched_note = fields.Char(copy=False, readonly=True)
+    etsy_relink_blocked = fields.Boolean(copy=False, readonly=True)
 
     _sql_constraints = [
         ("etsy_transaction_unique", "unique(etsy_shop_id, etsy_transaction_id)",
          "This Etsy transaction was already imported for this shop."),
     ]
+
+    def init(self):
+        # Linking an Etsy product looks for the shop's unmatched lines: few among many.
+        create_index(self.env.cr, "sale_order_line_etsy_unmatched_idx", self._table,
+                     ["etsy_shop_id"], where="etsy_unmatched")
 
     def _action_launch_stock_rule(self, previous_product_uom_qty=False):
         # Whatever product a download is matched to, nothing leaves the warehouse for it.

@@ -19,3 +19,4 @@ from . import test_money
 from . import test_access_matrix
 from . import test_i18n
 from . import test_progress
+from . import test_order_relink

@@ -4,6 +4,7 @@ the user's language, and its .po files are complete and keep every placeholder."
 import re
 from pathlib import Path
 
+from babel.messages.extract import extract_python
 from babel.messages.pofile import read_po
 
 from odoo.exceptions import UserError
@@ -154,6 +155,15 @@ class TestI18n(EtsyCase):
         template = {message.id for message in po_entries(I18N_DIR / "etsy_connector.pot")}
         self.assertFalse(exported - template, "strings missing from the .pot: run ./setup/i18n")
         self.assertFalse(template - exported, "strings gone from the code: run ./setup/i18n")
+
+    def test_the_exporter_reads_every_python_file_to_its_end(self):
+        """Babel evaluates the arguments of a ``_()`` call: one it cannot evaluate (a function
+        call inside an f-string) ends the file's extraction there, and the strings after it
+        silently never reach the .pot."""
+        addon = I18N_DIR.parent
+        for path in sorted(addon.rglob("*.py")):
+            with self.subTest(file=str(path.relative_to(addon))), path.open("rb") as source:
+                list(extract_python(source, ["_", "_lt"], [], {}))
 
     def test_po_files_are_complete_and_keep_the_placeholders(self):
         template = {message.id for message in po_entries(I18N_DIR / "etsy_connector.pot")}

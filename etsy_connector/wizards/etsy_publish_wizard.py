@@ -66,9 +66,11 @@ class EtsyPublishWizard(models.TransientModel):
                 f"{template.display_name}:\n" + "\n".join(f"- {p}" for p in lines)
                 for template, lines in problems.items()) or False
             to_activate = wizard._listings_to_activate()
+            # The fee is formatted outside the call: the .pot extractor cannot read it inside.
+            fee = f"{to_activate * ACTIVATION_FEE:.2f}"
             wizard.fee_note = self.env._(
                 "Activating %(count)s listing(s) costs %(fee)s USD on Etsy ($0.20 each).",
-                count=to_activate, fee=f"{to_activate * ACTIVATION_FEE:.2f}",
+                count=to_activate, fee=fee,
             ) if wizard.activate and to_activate else False
 
     def _listings_to_activate(self):
