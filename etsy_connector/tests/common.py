@@ -7,6 +7,8 @@ from odoo.tests import TransactionCase, new_test_user
 
 from odoo.addons.base.tests.common import DISABLED_MAIL_CONTEXT
 
+from ..models.etsy_run import flow_lock_key
+
 MANAGER_GROUP = "etsy_connector.group_etsy_manager"
 USER_GROUP = "etsy_connector.group_etsy_user"
 
@@ -68,6 +70,16 @@ class EtsyCase(TransactionCase):
             }
         )
         cls.shop_b = cls.env["etsy.shop"].create({"name": "Shop B", "company_id": cls.company_b.id})
+
+    @property
+    def main_shop(self):
+        """The shop the test's runs are about."""
+        return self.shop
+
+    def flow_running(self, flow):
+        """Another worker runs `flow` of the main shop: it holds the flow's lock on a
+        connection of its own."""
+        return HeldLock(self.env.cr.dbname, flow_lock_key(self.main_shop.id, flow))
 
     def assertRaisesKeepingWrites(self, exception):
         """``assertRaises`` without the savepoint Odoo's version rolls back on the exception.

@@ -48,6 +48,11 @@ IMPORT_SINCE = "2000-01-01 00:00:00"
 class SandboxCase(EtsyCase):
     """EtsyCase plus a seeded sandbox served over real HTTP and a shop connected to it."""
 
+
+    @property
+    def main_shop(self):
+        return self.etsy_shop
+
     @classmethod
     def setUpClass(cls):
         require_sandbox()

@@ -12,9 +12,9 @@ from odoo.tests import new_test_user, tagged
 from odoo.tools.translate import TranslationModuleReader
 
 from ..etsy.errors import EtsyDailyLimitError, EtsyNotFoundError
-from ..models.etsy_run import EtsyFlow, flow_lock_key, notify_log, run_flow
+from ..models.etsy_run import EtsyFlow, notify_log, run_flow
 from ..models.user_messages import user_text
-from .common import MANAGER_GROUP, EtsyCase, HeldLock
+from .common import MANAGER_GROUP, EtsyCase
 
 I18N_DIR = Path(__file__).resolve().parent.parent / "i18n"
 # %s, %(name)s, %r, {shop}; HTML tags are compared by name (their attributes may be translated).
@@ -143,11 +143,6 @@ class TestI18n(EtsyCase):
                     self.assertIn("[Etsy: Listing 42 was removed (operation=getListing, "
                                   "status=404)]", text)
                 self.assertEqual(notify_log(on_the_run)["params"]["message"], logs[1].message)
-
-    def flow_running(self, flow):
-        """Another worker runs `flow` of the shop: it holds the flow's lock on its own
-        connection."""
-        return HeldLock(self.env.cr.dbname, flow_lock_key(self.shop.id, flow))
 
     def test_the_pot_holds_every_string_of_the_code(self):
         """What Odoo's exporter finds in the addon now is what the .pot holds."""

@@ -1,6 +1,5 @@
 """Listing import, linking and the stock push, against the sandbox over real HTTP."""
 
-import contextlib
 import copy
 import datetime
 import json
@@ -8,11 +7,9 @@ from unittest.mock import patch
 
 from odoo import fields
 from odoo.exceptions import UserError
-from odoo.sql_db import db_connect
 from odoo.tests import tagged
 
 from ..etsy.inventory import ON_PROPERTY_KEYS
-from ..models.etsy_run import flow_lock_key
 from ..models.flow_stock import StockExport
 from .sandbox_common import SandboxCase
 
@@ -105,17 +102,6 @@ class TestInventory(SandboxCase):
     def log_lines(self, log):
         return self.env["etsy.sync.log"].browse(log.id).line_ids
 
-    @contextlib.contextmanager
-    def flow_running(self, flow):
-        """Another worker runs `flow` of the shop: it holds the flow's lock on its own
-        connection."""
-        key = flow_lock_key(self.etsy_shop.id, flow)
-        with db_connect(self.env.cr.dbname).cursor() as worker_cr:
-            worker_cr.execute("SELECT pg_advisory_lock(%s)", [key])
-            try:
-                yield
-            finally:
-                worker_cr.execute("SELECT pg_advisory_unlock(%s)", [key])
 
     def ready(self):
         """Listings imported, Odoo stock as on Etsy, the journal cleared."""

@@ -1,12 +1,9 @@
 """Orders imported before their Etsy items were linked get the products once they are linked."""
 
-import contextlib
 from unittest.mock import patch
 
-from odoo.sql_db import db_connect
 from odoo.tests import tagged
 
-from ..models.etsy_run import flow_lock_key
 from ..models.order_relink import OrderRelinker
 from .sandbox_common import SandboxCase
 
@@ -49,16 +46,6 @@ class TestOrderRelink(SandboxCase):
                 sorted((line.id, line.product_id.id) for line in orders.order_line),
                 orders.mapped("etsy_attention_reason"))
 
-    @contextlib.contextmanager
-    def listing_import_running(self):
-        """Another worker runs the shop's listing import: it holds the flow's lock."""
-        key = flow_lock_key(self.etsy_shop.id, "listings")
-        with db_connect(self.env.cr.dbname).cursor() as worker_cr:
-            worker_cr.execute("SELECT pg_advisory_lock(%s)", [key])
-            try:
-                yield
-            finally:
-                worker_cr.execute("SELECT pg_advisory_unlock(%s)", [key])
 
     # --- the listing import links by SKU --- #
 
@@ -218,7 +205,7 @@ class TestOrderRelink(SandboxCase):
 
     def test_a_first_order_import_waits_for_the_first_listing_import(self):
         self.storable("WBW-ROSE-8OZ", stock=5)
-        with self.listing_import_running():
+        with self.flow_running("listings"):
             log = self.sync_orders()
         self.assertFalse(self.orders())
         self.assertIn("first listing import is running", log.message)
@@ -229,6 +216,6 @@ class TestOrderRelink(SandboxCase):
             lambda m: "instead of the placeholder" in (m.body or "")))
         # Once the listings were imported, a running import no longer holds the orders back.
         receipt = self.sandbox.buy(self.sandbox.world.seed_listings["rose"])
-        with self.listing_import_running():
+        with self.flow_running("listings"):
             self.sync_orders()
         self.assertTrue(self.order_of(receipt["receipt_id"]))

@@ -7,12 +7,10 @@ from unittest.mock import patch
 
 from odoo import fields
 from odoo.exceptions import UserError
-from odoo.sql_db import db_connect
 from odoo.tests import tagged
 
 from ..etsy import client as client_module
 from ..models import flow_listings
-from ..models.etsy_run import flow_lock_key
 from ..models.sync_log_recorder import SyncLogRecorder
 from .sandbox_common import SandboxCase
 
@@ -54,17 +52,6 @@ class TestProgress(SandboxCase):
     def orders_written(self):
         return len(self.orders())
 
-    @contextlib.contextmanager
-    def flow_running(self, flow):
-        """Another worker runs `flow` of the shop: it holds the flow's lock on its own
-        connection."""
-        key = flow_lock_key(self.etsy_shop.id, flow)
-        with db_connect(self.env.cr.dbname).cursor() as worker_cr:
-            worker_cr.execute("SELECT pg_advisory_lock(%s)", [key])
-            try:
-                yield
-            finally:
-                worker_cr.execute("SELECT pg_advisory_unlock(%s)", [key])
 
     def log(self, recorder):
         log = self.env["etsy.sync.log"].browse(recorder.id)
