@@ -112,6 +112,9 @@ WEBHOOK_SILENCE_WARNING = datetime.timedelta(days=1)
 # An order imported by polling this long after the last webhook, without a webhook of its own:
 # the webhooks stopped (a lost subscription, a changed secret).
 WEBHOOK_MISSED_GRACE = datetime.timedelta(minutes=15)
+# How long after connecting the scheduled order import waits for the shop's first listing import
+# (queued by the connection), so the first orders find their products.
+FIRST_LISTINGS_GRACE = datetime.timedelta(minutes=15)
 
 # === LISTINGS AND STOCK === #
 

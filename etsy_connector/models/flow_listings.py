@@ -97,9 +97,13 @@ class ListingImport(EtsyFlow):
                 return
             # An Etsy error while reading fails the run: listings not read cannot be told apart
             # from deleted ones, so nothing is archived then.
+            first = not self.state.watermark
             seen = self.import_all_states()
             self.archive_gone(seen)
             self.state._advance(self.seen_at)
+        if first:
+            # The order import of a new shop waited for this one: its orders come now.
+            self.env.ref("etsy_connector.ir_cron_sync_orders").sudo()._trigger()
 
     def summary(self):
         if self.skipped_for_push:

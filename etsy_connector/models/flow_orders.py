@@ -24,6 +24,7 @@ from odoo.exceptions import UserError
 
 from ..const import (
     DEFAULT_IMPORT_DAYS,
+    FIRST_LISTINGS_GRACE,
     MAX_WINDOW_SLICE,
     MIN_WINDOW_SLICE,
     ORDER_WINDOW_OVERLAP,
@@ -72,7 +73,7 @@ class OrderImport(EtsyFlow):
         if self.receipt_ids is not None:
             for receipt_id in self.receipt_ids:
                 self._fetch_and_import(receipt_id, "requested")
-        elif self._first_listing_import_running():
+        elif self._waits_for_the_first_listing_import():
             self.waiting_for_listings = True
             return self.orders
         else:
@@ -86,9 +87,9 @@ class OrderImport(EtsyFlow):
     def summary(self):
         if self.waiting_for_listings:
             return self.env._(
-                "The shop's first listing import is running: orders are imported by the next "
-                "sync after it, so that their lines get the linked Odoo products instead of the "
-                "placeholder.")
+                "The shop's first listing import is running (or starts in a moment): orders "
+                "are imported right after it, so that their lines get the linked Odoo products "
+                "instead of the placeholder.")
         counts = self.log.counts
         if not (counts["fetched"] or counts["failed"]):
             return self.env._("No receipt changed on Etsy since the last sync: nothing to import.")
@@ -109,13 +110,16 @@ class OrderImport(EtsyFlow):
 
     # === THE FIRST LISTING IMPORT, AND WHAT IT LINKS === #
 
-    def _first_listing_import_running(self):
-        """Whether the shop's listings were never imported and an import is running now.
+    def _waits_for_the_first_listing_import(self):
+        """Whether the shop's listings were never imported and their first import is running,
+        or, for a scheduled run of a shop connected minutes ago, about to run (connecting
+        queued it, and a fresh database has every cron due at once).
 
-        Orders imported meanwhile would find no Odoo product for most items: the order import
-        of a newly connected shop waits for its first listing import (the stock push holds
-        that lock itself, so its window-only import never waits). Later imports never wait:
-        what they link is relinked afterwards (`_relink_unmatched_lines`).
+        Orders imported meanwhile would find no Odoo product for most items, and those Etsy
+        already shipped would be delivered on the placeholder for good: the order import of a
+        newly connected shop waits for its first listing import, which wakes it when done (the
+        stock push holds that lock itself, so its window-only import never waits). Later
+        imports never wait: what they link is relinked afterwards (`_relink_unmatched_lines`).
         """
         listings_state = self.env["etsy.sync.state"].sudo().search(
             [("shop_id", "=", self.shop.id), ("flow", "=", "listings")], limit=1)
@@ -127,7 +131,9 @@ class OrderImport(EtsyFlow):
         if not cr.fetchone()[0]:
             return True
         cr.execute("SELECT pg_advisory_unlock(%s)", [key])
-        return False
+        connected_at = self.shop.connected_at
+        return bool(self.trigger == "cron" and connected_at
+                    and fields.Datetime.now() - connected_at < FIRST_LISTINGS_GRACE)
 
     def _relink_unmatched_lines(self):
         """Lines imported on the placeholder whose Etsy item was linked meanwhile (possibly

@@ -1,7 +1,9 @@
 """Orders imported before their Etsy items were linked get the products once they are linked."""
 
+from datetime import timedelta
 from unittest.mock import patch
 
+from odoo import fields
 from odoo.tests import tagged
 
 from ..models.order_relink import OrderRelinker
@@ -219,3 +221,30 @@ class TestOrderRelink(SandboxCase):
         with self.flow_running("listings"):
             self.sync_orders()
         self.assertTrue(self.order_of(receipt["receipt_id"]))
+
+    def test_a_shop_connected_minutes_ago_imports_its_orders_after_its_listings(self):
+        """A fresh database has every cron due at once: the scheduled order import may start
+        before the listing import the connection queued has even begun."""
+        self.storable("WBW-ROSE-8OZ", stock=5)
+        self.etsy_shop.connected_at = fields.Datetime.now() - timedelta(minutes=2)
+        log = self.etsy_shop._sync_etsy_orders(trigger="cron")
+        self.assertFalse(self.orders())
+        self.assertIn("first listing import is running (or starts in a moment)", log.message)
+        orders_cron = self.env.ref("etsy_connector.ir_cron_sync_orders")
+        Trigger = self.env["ir.cron.trigger"]
+        Trigger.search([("cron_id", "=", orders_cron.id)]).unlink()
+        self.import_listings()
+        self.assertTrue(Trigger.search([("cron_id", "=", orders_cron.id)]),
+                        "the first listing import wakes the order import")
+        self.etsy_shop._sync_etsy_orders(trigger="cron")
+        self.assertEqual(self.item_line("gift").product_id.default_code, "WBW-ROSE-8OZ")
+
+    def test_a_person_asking_for_the_orders_of_a_new_shop_is_not_kept_waiting(self):
+        self.etsy_shop.connected_at = fields.Datetime.now() - timedelta(minutes=2)
+        self.sync_orders()
+        self.assertTrue(self.orders())
+
+    def test_an_hour_after_connecting_the_scheduled_import_no_longer_waits(self):
+        self.etsy_shop.connected_at = fields.Datetime.now() - timedelta(hours=1)
+        self.etsy_shop._sync_etsy_orders(trigger="cron")
+        self.assertTrue(self.orders(), "a listing import that never succeeds holds nothing back")
