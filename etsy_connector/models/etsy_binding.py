@@ -324,13 +324,18 @@ class EtsyProduct(models.Model):
         return bindings
 
     def write(self, vals):
+        # Only a new link can fix an order (the listing import rewrites every binding).
+        linking = (self.filtered(lambda b: b.product_id.id != vals["product_id"])
+                   if vals.get("product_id") else self.browse())
         result = super().write(vals)
-        if vals.get("product_id"):
-            self._etsy_relink_order_lines()
+        linking._etsy_relink_order_lines()
         return result
 
     def _etsy_relink_order_lines(self):
-        """Orders imported while these Etsy products were not linked get their products."""
+        """Orders imported while these Etsy products were not linked get their products (a flow
+        linking many at once relinks once per batch instead: `etsy_relink_later`)."""
+        if self.env.context.get("etsy_relink_later"):
+            return
         for shop in self.shop_id:
             OrderRelinker(self.env, shop).relink()
 

@@ -13,6 +13,7 @@ from odoo import fields
 from ..const import LISTING_INCLUDES, LISTING_STATES, LISTINGS_PER_COMMIT
 from .etsy_product_builder import ProductBuilder
 from .etsy_run import EtsyFlow, flow_lock_key
+from .order_relink import relink_and_note
 
 
 def normalize_sku(sku):
@@ -149,7 +150,9 @@ class ListingImport(EtsyFlow):
     def import_batch(self, etsy_listings):
         if not etsy_listings:
             return
-        Listing = self.env["etsy.listing"].with_context(active_test=False)
+        # The bindings linked here fix their orders once per batch (`relink_and_note`).
+        Listing = self.env["etsy.listing"].with_context(active_test=False,
+                                                        etsy_relink_later=True)
         existing = {listing.etsy_listing_id: listing for listing in Listing.search([
             ("shop_id", "=", self.shop.id),
             ("etsy_listing_id", "in", [str(e["listing_id"]) for e in etsy_listings]),
@@ -158,22 +161,24 @@ class ListingImport(EtsyFlow):
             listing_id = str(etsy_listing["listing_id"])
             self.log.count("fetched")
             with self.isolated(self.env._("listing %s", listing_id), listing_id) as outcome:
-                counter = self.import_listing(etsy_listing, existing.get(listing_id))
+                counter = self.import_listing(etsy_listing, existing.get(listing_id) or Listing)
             if not outcome.failed:
                 self.log.count(counter)
         self.commit()
+        relink_and_note(self)
+        self.commit()
 
     def import_listing(self, etsy_listing, listing):
-        """Create or update one listing binding with its products; returns the log counter."""
-        values = {**self.env["etsy.listing"]._etsy_listing_values(etsy_listing),
-                  "last_seen_at": self.seen_at}
+        """Create or update one listing binding with its products (`listing`: the binding, or
+        the empty model to create it in); returns the log counter."""
+        values = {**listing._etsy_listing_values(etsy_listing), "last_seen_at": self.seen_at}
         if listing:
             if not listing.active:
                 values["active"] = True  # it came back (or was archived by mistake)
             listing.write(values)
             counter = "updated"
         else:
-            listing = self.env["etsy.listing"].create({
+            listing = listing.create({
                 **values, "shop_id": self.shop.id,
                 "etsy_listing_id": str(etsy_listing["listing_id"]),
             })

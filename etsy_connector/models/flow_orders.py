@@ -37,8 +37,8 @@ from ..const import (
 from ..etsy.errors import EtsyOffsetLimitError
 from ..etsy.money import datetime_to_epoch
 from ..etsy.receipt import Receipt
-from .etsy_run import EtsyFlow, flow_lock_key
-from .order_relink import OrderRelinker
+from .etsy_run import EtsyFlow, flow_lock_key, held_locks
+from .order_relink import relink_and_note
 from .order_writer import OrderWriter
 
 # Where the receipts a run read came from, in the order the summary tells them.
@@ -125,12 +125,8 @@ class OrderImport(EtsyFlow):
             [("shop_id", "=", self.shop.id), ("flow", "=", "listings")], limit=1)
         if listings_state.watermark:
             return False
-        cr = self.env.cr
-        key = flow_lock_key(self.shop.id, "listings")
-        cr.execute("SELECT pg_try_advisory_lock(%s)", [key])
-        if not cr.fetchone()[0]:
+        if flow_lock_key(self.shop.id, "listings") in held_locks(self.env.cr):
             return True
-        cr.execute("SELECT pg_advisory_unlock(%s)", [key])
         connected_at = self.shop.connected_at
         return bool(self.trigger == "cron" and connected_at
                     and fields.Datetime.now() - connected_at < FIRST_LISTINGS_GRACE)
@@ -138,16 +134,7 @@ class OrderImport(EtsyFlow):
     def _relink_unmatched_lines(self):
         """Lines imported on the placeholder whose Etsy item was linked meanwhile (possibly
         while this run imported them) get their product, each order in its savepoint."""
-        result = OrderRelinker(self.env, self.shop).relink()
-        for order in result["relinked"]:
-            self.log.note(self._ref(order.etsy_receipt_id), self.env._(
-                "Order %s: its Etsy items were linked since it was imported; its lines now use "
-                "the linked Odoo products.", order.name), etsy_id=order.etsy_receipt_id)
-        for order in result["blocked"]:
-            self.log.note(self._ref(order.etsy_receipt_id), self.env._(
-                "Order %s: an Etsy item was linked since it was imported, but its line could "
-                "not be changed safely: see the order's attention reason.", order.name),
-                level="warning", etsy_id=order.etsy_receipt_id)
+        relink_and_note(self)
         self.commit()
 
     # === THE WINDOW === #

@@ -9,8 +9,10 @@ rule is run again for the real product, so the delivery holds its move and reser
 Each changed order says so in its chatter and loses the 'no Odoo product' reason it was flagged
 with; a line that cannot change keeps the placeholder and its order is flagged with the reason.
 
-It is called when a binding gets its Odoo product (`etsy.product` create/write) and at the end
-of every order run, which catches links made while the run was importing. Idempotent: a line
+It is called when a binding gets its Odoo product (`etsy.product` create/write, e.g. a link
+made by hand), after each batch of the listing import (which links many at once: its bindings
+defer to it with the `etsy_relink_later` context), and at the end of every order run, which
+catches links made while the run was importing. Idempotent: a line
 relinked is no longer unmatched, a line that could not be is remembered as blocked.
 """
 
@@ -195,6 +197,22 @@ class OrderRelinker:
                             if line.etsy_unmatched_note])
         for line, __ in changed:
             line.etsy_unmatched_note = False
+
+
+def relink_and_note(flow):
+    """Relink the pending lines of `flow`'s shop, and say on the run's log which orders changed
+    and which could not."""
+    env, log = flow.env, flow.log
+    result = OrderRelinker(env, flow.shop).relink()
+    for order in result["relinked"]:
+        log.note(env._("receipt %s", order.etsy_receipt_id), env._(
+            "Order %s: its Etsy items were linked since it was imported; its lines now use "
+            "the linked Odoo products.", order.name), etsy_id=order.etsy_receipt_id)
+    for order in result["blocked"]:
+        log.note(env._("receipt %s", order.etsy_receipt_id), env._(
+            "Order %s: an Etsy item was linked since it was imported, but its line could "
+            "not be changed safely: see the order's attention reason.", order.name),
+            level="warning", etsy_id=order.etsy_receipt_id)
 
 
 def _title(description):
