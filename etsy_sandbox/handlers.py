@@ -581,22 +581,21 @@ def get_ledger_entries(call, shop_id):
 
 def get_payments(call, shop_id):
     """GET /shops/{shop_id}/payments?payment_ids=...: the shop's payments among the ids."""
-    call.owned_shop(shop_id)
-    ids = call.query((Param("payment_ids", "int_list", required=True),))["payment_ids"]
-    _at_most_batch("payment_ids", ids)
-    payments = call.world.ledger.payments_of(shop_id, ids)
-    return {"count": len(payments), "results": payments}
+    return _payments_by_ids(call, shop_id, "payment_ids", call.world.ledger.payments_of)
 
 
 def get_ledger_entry_payments(call, shop_id):
     """GET /shops/{shop_id}/payment-account/ledger-entries/payments?ledger_entry_ids=..."""
+    return _payments_by_ids(call, shop_id, "ledger_entry_ids",
+                            call.world.ledger.payments_of_entries)
+
+
+def _payments_by_ids(call, shop_id, name, payments_of):
+    """The shop's payments found by `payments_of` for the ids of query parameter `name` (at
+    most MAX_BATCH_IDS of them)."""
     call.owned_shop(shop_id)
-    ids = call.query((Param("ledger_entry_ids", "int_list", required=True),))["ledger_entry_ids"]
-    _at_most_batch("ledger_entry_ids", ids)
-    payments = call.world.ledger.payments_of_entries(shop_id, ids)
-    return {"count": len(payments), "results": payments}
-
-
-def _at_most_batch(name, ids):
+    ids = call.query((Param(name, "int_list", required=True),))[name]
     if len(ids) > MAX_BATCH_IDS:
         raise bad_request(f"The value for '{name}' must contain at most {MAX_BATCH_IDS} ids.")
+    payments = payments_of(shop_id, ids)
+    return {"count": len(payments), "results": payments}

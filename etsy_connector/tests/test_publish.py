@@ -64,10 +64,13 @@ class TestPublish(SandboxCase):
                                                                    stock + index)
         return template
 
-    def publish(self, templates, activate=True):
-        wizard = self.env["etsy.publish.wizard"].create({
+    def wizard(self, templates, activate=True):
+        return self.env["etsy.publish.wizard"].create({
             "shop_id": self.etsy_shop.id, "product_tmpl_ids": [Command.set(templates.ids)],
             "activate": activate})
+
+    def publish(self, templates, activate=True):
+        wizard = self.wizard(templates, activate)
         wizard.action_publish()
         return wizard
 
@@ -222,9 +225,7 @@ class TestPublish(SandboxCase):
         no_price = self.make_template("Cheap", stock=0)
         no_price.list_price = 0.1
         templates = three | no_sku | no_price
-        wizard = self.env["etsy.publish.wizard"].create({
-            "shop_id": self.etsy_shop.id, "product_tmpl_ids": [Command.set(templates.ids)],
-            "activate": True})
+        wizard = self.wizard(templates)
         report = wizard.readiness_report
         self.assertEqual(wizard.ready_count, 0)
         self.assertIn("at most 2", report)
@@ -240,9 +241,7 @@ class TestPublish(SandboxCase):
 
     def test_activation_fee_is_shown(self):
         templates = self.make_template("One") | self.make_template("Two")
-        wizard = self.env["etsy.publish.wizard"].create({
-            "shop_id": self.etsy_shop.id, "product_tmpl_ids": [Command.set(templates.ids)],
-            "activate": True})
+        wizard = self.wizard(templates)
         self.assertIn("2 listing(s) costs 0.40 USD", wizard.fee_note)
         wizard.activate = False
         self.assertFalse(wizard.fee_note)
@@ -250,9 +249,7 @@ class TestPublish(SandboxCase):
     def test_return_policy_required_outside_the_eu(self):
         template = self.make_template()
         self.etsy_shop.return_policy_ids.active = False
-        wizard = self.env["etsy.publish.wizard"].create({
-            "shop_id": self.etsy_shop.id, "product_tmpl_ids": [Command.set(template.ids)],
-            "activate": True})
+        wizard = self.wizard(template)
         self.assertIn("No return policy", wizard.readiness_report)
         wizard.activate = False
         self.assertFalse(wizard.readiness_report)
